@@ -1,0 +1,5 @@
+"""Entry point for `python -m tfcheck`."""
+
+from tfcheck.cli import main
+
+main()

@@ -1,0 +1,197 @@
+"""Who can read each secret, with which key: the facts every rule shares (rules never parse JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tfcheck.iam import (
+    KMS_FOR_READ,
+    KMS_FOR_WRITE,
+    READ_ACTIONS,
+    WRITE_ACTIONS,
+    Grantee,
+    Policy,
+    Principal,
+    PrincipalKind,
+    Statement,
+    classify,
+    grantees,
+    is_public,
+    is_specific_identity,
+    kms_allows_all,
+)
+from tfcheck.keys import KeyFacts, KeyKind, KeyResolver, PolicyState
+from tfcheck.model.graph import Graph
+from tfcheck.model.resource import Resource
+
+SECRET = "aws_secretsmanager_secret"
+SECRET_POLICY = "aws_secretsmanager_secret_policy"
+_ACCOUNT_KINDS = (PrincipalKind.ACCOUNT, PrincipalKind.ROLE, PrincipalKind.USER,
+                  PrincipalKind.ASSUMED_ROLE)
+Tri = bool | None
+
+
+@dataclass(frozen=True)
+class Access:
+    """One principal outside the owner's accounts (or possibly outside) that may use the secret."""
+
+    grantee: Grantee
+    foreign: Tri
+    """True: proven foreign; None: foreign unless the owner turns out to be its account."""
+    reads: bool
+    writes: bool
+
+    @property
+    def principal(self) -> Principal:
+        return self.grantee.principal
+
+    @property
+    def kms_actions(self) -> tuple[str, ...]:
+        return KMS_FOR_WRITE if self.writes else KMS_FOR_READ
+
+
+@dataclass(frozen=True)
+class SecretFacts:
+    """One resource policy on one secret: who it lets in, and the key they then need."""
+
+    holder: Resource
+    """The aws_secretsmanager_secret_policy, or the secret when the policy is its inline `policy`."""
+    secret: Resource | None
+    """None when the policy's secret is not in this configuration."""
+    policy: Policy | None
+    """None when the policy document is unknown until apply."""
+    sensitive: bool
+    accesses: tuple[Access, ...]
+    """Principals outside the owner's accounts allowed to read or write the secret value."""
+    specific: tuple[tuple[Principal, Tri], ...]
+    """Roles, users and sessions of other accounts named in Allow statements, with foreign-ness."""
+    public: tuple[Statement, ...]
+    key: KeyFacts
+
+    def kms_allows(self, access: Access) -> Tri:
+        """Do the key's policy or grants let this principal do what its secret access needs?"""
+        if self.key.kind is not KeyKind.CUSTOMER:
+            return None
+        if self.key.policy_state is PolicyState.UNKNOWN:
+            by_policy: Tri = None
+        elif self.key.policy is None:
+            by_policy = False  # the default key policy lets in only the key's own account
+        else:
+            by_policy = kms_allows_all(self.key.policy, access.grantee, access.kms_actions)
+        if by_policy is True or _granted(self.key.grants, access):
+            return True
+        return by_policy
+
+
+@dataclass(frozen=True)
+class Facts:
+    graph: Graph
+    owners: frozenset[str]
+    secrets: tuple[SecretFacts, ...]
+
+    @property
+    def owner_known(self) -> bool:
+        return bool(self.owners)
+
+
+def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset()) -> Facts:
+    owners = graph.owner_accounts | extra_owners
+    keys = KeyResolver(graph)
+    secrets: list[SecretFacts] = []
+    for holder in graph.of_type(SECRET_POLICY):
+        targets: list[Resource | None] = [*_secrets_of(graph, holder)]
+        for secret in targets or [None]:
+            secrets.append(_facts(holder, secret, "policy", keys, owners))
+    for secret in graph.of_type(SECRET):
+        if "policy" in secret.configured or secret.get("policy"):
+            secrets.append(_facts(secret, secret, "policy", keys, owners))
+    secrets.sort(key=lambda f: (f.holder.address, f.secret.address if f.secret else ""))
+    return Facts(graph, owners, tuple(secrets))
+
+
+def _secrets_of(graph: Graph, holder: Resource) -> list[Resource]:
+    if holder.is_unknown("secret_arn"):
+        return graph.targets(holder, "secret_arn", (SECRET,))
+    value = holder.get("secret_arn")
+    return graph.by_value(value, (SECRET,)) if isinstance(value, str) else []
+
+
+def _facts(holder: Resource, secret: Resource | None, attribute: str, keys: KeyResolver,
+           owners: frozenset[str]) -> SecretFacts:
+    if secret is None:
+        key = KeyFacts(KeyKind.UNKNOWN, reason="the secret is not managed in this configuration")
+    else:
+        key = keys.resolve(secret, "kms_key_id")
+    sensitive = holder.is_sensitive(attribute)
+    if holder.is_unknown(attribute) or not holder.get(attribute):
+        return SecretFacts(holder, secret, None, sensitive, (), (), (), key)
+    policy = keys.parse(holder, attribute)
+    return SecretFacts(holder, secret, policy, sensitive, _accesses(policy, owners),
+                       _specific(policy, owners), tuple(is_public(policy)), key)
+
+
+def _accesses(policy: Policy, owners: frozenset[str]) -> tuple[Access, ...]:
+    reads = _grantees(policy, READ_ACTIONS)
+    writes = _grantees(policy, WRITE_ACTIONS)
+    out: list[Access] = []
+    for ident, grantee in {**reads, **writes}.items():
+        foreign = _foreign(grantee, owners)
+        if foreign is not False:
+            out.append(Access(grantee, foreign, ident in reads, ident in writes))
+    return tuple(out)
+
+
+def _grantees(policy: Policy, actions: tuple[str, ...]) -> dict[tuple[object, ...], Grantee]:
+    found: dict[tuple[object, ...], Grantee] = {}
+    for action in actions:
+        for g in grantees(policy, action):
+            found.setdefault(_identity(g), g)
+    return found
+
+
+def _identity(g: Grantee) -> tuple[object, ...]:
+    return (g.principal.kind, g.principal.value, g.accounts, g.org_ids, g.arn_patterns)
+
+
+def _foreign(grantee: Grantee, owners: frozenset[str]) -> Tri:
+    p = grantee.principal
+    if p.kind is PrincipalKind.WILDCARD:
+        if grantee.accounts is not None and owners and grantee.accounts <= owners:
+            return False
+        return True if owners or grantee.accounts is None else None
+    if p.kind not in _ACCOUNT_KINDS or p.account is None:
+        return False  # services, federated users and unique ids are not accounts to share with
+    if not owners:
+        return None
+    return p.account not in owners
+
+
+def _specific(policy: Policy, owners: frozenset[str]) -> tuple[tuple[Principal, Tri], ...]:
+    out: dict[str, tuple[Principal, Tri]] = {}
+    for st in policy.statements:
+        if st.effect != "Allow" or not st.principals:
+            continue
+        for p in st.principals:
+            if not is_specific_identity(p) or p.value in out:
+                continue
+            foreign: Tri = (p.account not in owners) if owners else None
+            if foreign is not False:
+                out[p.value] = (p, foreign)
+    return tuple(out.values())
+
+
+def _granted(grants: tuple[Resource, ...], access: Access) -> bool:
+    """An aws_kms_grant to the same principal (or its account) with every needed operation."""
+    wanted = {a.split(":", 1)[1] for a in access.kms_actions}
+    p = access.principal
+    for grant in grants:
+        grantee = grant.get("grantee_principal")
+        operations = grant.get("operations")
+        if not isinstance(grantee, str) or not isinstance(operations, list):
+            continue
+        g = classify("AWS", grantee)
+        covers = g.value == p.value or (g.kind is PrincipalKind.ACCOUNT and g.account == p.account
+                                        and p.kind is not PrincipalKind.WILDCARD)
+        if covers and wanted <= set(operations):
+            return True
+    return False

@@ -1,0 +1,82 @@
+"""What a rule reports: Severity, Location and the frozen Finding record."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a finding is, independent of whether it blocks."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Lower is worse; used to sort reports."""
+        return list(Severity).index(self)
+
+
+class Level(str, Enum):
+    """Sentinel's enforcement levels: whether a finding of a rule fails the run."""
+
+    ADVISORY = "advisory"
+    """Reported, never fails."""
+    SOFT_MANDATORY = "soft-mandatory"
+    """Fails unless overridden with --override RULE."""
+    HARD_MANDATORY = "hard-mandatory"
+    """Fails; only configuration or a waiver lets it pass."""
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in the user's source: file relative to the scanned root, 1-based line."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another resource in the chain behind a finding (secret, key, alias, key policy)."""
+
+    address: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by one rule on one resource; knows nothing of levels or formats."""
+
+    rule: str
+    """The rule id, e.g. `cross-account-secret-without-cmk`."""
+    severity: Severity
+    address: str | None
+    """Full instance address of the resource that holds the offending statement."""
+    message: str
+    """What is wrong, in one or two sentences; never contains a sensitive value."""
+    remediation: str
+    """How to fix it, in one sentence."""
+    subject: str = ""
+    """What exactly is wrong within the resource (a principal, an account); part of the fingerprint."""
+    location: Location | None = None
+    related: tuple[Related, ...] = ()
+    needs_owner: bool = False
+    """True when the finding rests on knowing which accounts are the owner's."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs, reordering and line moves: rule + address + subject."""
+        raw = "\x1f".join((self.rule, self.address or "", self.subject))
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.address or "", self.rule, self.subject, self.message)

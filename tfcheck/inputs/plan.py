@@ -1,0 +1,230 @@
+"""Read `terraform show -json` plan output into Resources, a Graph and the owner accounts it proves."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tfcheck.errors import InputError
+from tfcheck.inputs.addresses import arn_account, module_segments
+from tfcheck.inputs.plan_links import ConfigIndex, LinkResolver, expression_refs
+from tfcheck.model.graph import Graph
+from tfcheck.model.resource import Resource
+
+SUPPORTED_MAJORS = ("0", "1")
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def read_plan(path: str) -> Any:
+    """The decoded plan document from a JSON file, `-` (stdin) or a binary plan file."""
+    name = "<stdin>" if path == "-" else path
+    data = _read_bytes(path, name)
+    if data.startswith(_ZIP_MAGIC):
+        data = _show_binary_plan(path)
+    if not data.strip():
+        raise InputError("the file is empty; expected `terraform show -json` output", name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (byte {err.start}); expected plan JSON", name) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", name, err.lineno) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to be a plan", name) from None
+    check_plan_shape(doc, name)
+    return doc
+
+
+def check_plan_shape(doc: Any, name: str) -> None:
+    if not isinstance(doc, dict) or "format_version" not in doc:
+        hint = ""
+        if isinstance(doc, dict) and "resources" in doc and "version" in doc:
+            hint = " (this looks like a state file)"
+        raise InputError("not a Terraform plan: no format_version" + hint +
+                         "; produce one with `terraform show -json PLANFILE`", name)
+    version = doc["format_version"]
+    major = version.split(".")[0] if isinstance(version, str) else None
+    if major not in SUPPORTED_MAJORS:
+        raise InputError(f"unsupported plan format_version {version!r}; tfcheck reads 0.x and 1.x",
+                         name)
+    for key in ("resource_changes",):
+        if key in doc and not isinstance(doc[key], list):
+            raise InputError(f"not a Terraform plan: {key} must be a list", name)
+    for key in ("configuration", "prior_state", "planned_values", "variables"):
+        if key in doc and doc[key] is not None and not isinstance(doc[key], dict):
+            raise InputError(f"not a Terraform plan: {key} must be an object", name)
+
+
+def _read_bytes(path: str, name: str) -> bytes:
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", name) from None
+    except IsADirectoryError:
+        raise InputError("is a directory; give a plan JSON file", name) from None
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror}", name) from None
+
+
+def _show_binary_plan(path: str) -> bytes:
+    terraform = shutil.which("terraform")
+    if path == "-" or terraform is None:
+        raise InputError("this is a binary plan file; convert it with "
+                         "`terraform show -json PLANFILE > plan.json` (no terraform on PATH)", path)
+    plan = Path(path).resolve()
+    try:
+        done = subprocess.run([terraform, "show", "-json", "-no-color", str(plan)],
+                              cwd=plan.parent, capture_output=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise InputError(f"`terraform show -json` failed: {err}", path) from None
+    if done.returncode != 0:
+        first = next((ln.strip() for ln in done.stderr.decode(errors="replace").splitlines()
+                      if ln.strip().strip("│╷╵ ")), "no message")
+        raise InputError(f"`terraform show -json` failed: {first.strip('│╷╵ ')}", path)
+    return done.stdout
+
+
+def load_plan(path: str, name: str | None = None) -> Graph:
+    """Read a plan file and build its Graph."""
+    return build_graph(read_plan(path), name or path)
+
+
+def build_graph(doc: dict[str, Any], name: str) -> Graph:
+    """Resources from resource_changes and prior_state data sources, linked through configuration."""
+    try:
+        config = ConfigIndex(_obj(_obj(doc.get("configuration")).get("root_module")))
+        resources = _resources(doc, config, name)
+        resolver = LinkResolver(config, resources)
+        for res in resources:
+            _link(res, config, resolver)
+    except RecursionError:
+        raise InputError("plan nested too deeply", name) from None
+    owners, sources, callers = _owner_facts(doc, resources)
+    return Graph.build(resources, source=name, owner_accounts=frozenset(owners), owner_sources=tuple(sources),
+                       caller_identity=frozenset(callers))
+
+
+def _resources(doc: dict[str, Any], config: ConfigIndex, name: str) -> list[Resource]:
+    out: dict[str, Resource] = {}
+    for i, rc in enumerate(doc.get("resource_changes") or []):
+        res = _from_change(rc, f"resource_changes[{i}]", name)
+        if res is not None:
+            out[res.address] = res
+    # Data sources read while planning appear only in prior_state.
+    prior = _obj(_obj(doc.get("prior_state")).get("values")).get("root_module")
+    for state_res in _walk_state(_obj(prior)):
+        addr = state_res.get("address")
+        if state_res.get("mode") == "data" and isinstance(addr, str) and addr not in out:
+            out[addr] = _resource(state_res, _obj(state_res.get("values")), None,
+                                  _sensitive(state_res.get("sensitive_values")), "read")
+    return list(out.values())
+
+
+def _from_change(rc: Any, where: str, name: str) -> Resource | None:
+    if not isinstance(rc, dict):
+        raise InputError(f"{where} must be an object", name)
+    for key in ("address", "type", "name"):
+        if not isinstance(rc.get(key), str):
+            raise InputError(f"{where}.{key} must be a string", name)
+    change = rc.get("change")
+    if not isinstance(change, dict):
+        raise InputError(f"{where}.change must be an object", name)
+    actions = change.get("actions")
+    if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+        raise InputError(f"{where}.change.actions must be a list of strings", name)
+    action = _action(actions)
+    if action == "forget":
+        return None
+    if action == "delete":
+        values, unknown, sensitive = change.get("before"), None, change.get("before_sensitive")
+    else:
+        values, unknown, sensitive = (change.get("after"), change.get("after_unknown"),
+                                      change.get("after_sensitive"))
+    if values is not None and not isinstance(values, dict):
+        raise InputError(f"{where}.change.{'before' if action == 'delete' else 'after'} "
+                         "must be an object", name)
+    return _resource(rc, values or {}, unknown, _sensitive(sensitive), action)
+
+
+def _action(actions: list[str]) -> str:
+    if set(actions) == {"delete", "create"}:
+        return "replace"
+    if actions == ["delete"]:
+        return "delete"
+    if "forget" in actions and "create" not in actions:
+        return "forget"
+    return actions[0] if len(actions) == 1 else "update"
+
+
+def _resource(raw: dict[str, Any], values: dict[str, Any], unknown: Any, sensitive: Any,
+              action: str) -> Resource:
+    index = raw.get("index")
+    module = raw.get("module_address")
+    return Resource(
+        address=raw["address"], mode=str(raw.get("mode") or "managed"), type=raw["type"],
+        name=raw["name"], module=module if isinstance(module, str) else "",
+        index=index if isinstance(index, (int, str)) and not isinstance(index, bool) else None,
+        values=values, unknown=unknown, sensitive=sensitive, action=action,
+    )
+
+
+def _sensitive(value: Any) -> Any:
+    # Terraform writes `false` for "nothing sensitive" and nested shapes otherwise.
+    return value if value not in (False, None) else None
+
+
+def _link(res: Resource, config: ConfigIndex, resolver: LinkResolver) -> None:
+    segs = module_segments(res.module)
+    kind = ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}"
+    block = config.resource(tuple(n for n, _ in segs), kind)
+    expressions = _obj(block.get("expressions"))
+    res.configured = frozenset(expressions)
+    for attr, refs in expression_refs(expressions).items():
+        links = resolver.resolve(refs, segs, res.index)
+        if links:
+            res.links[attr] = tuple(links)
+
+
+def _walk_state(module: dict[str, Any]) -> list[dict[str, Any]]:
+    out = [r for r in module.get("resources") or [] if isinstance(r, dict)]
+    for child in module.get("child_modules") or []:
+        if isinstance(child, dict):
+            out += _walk_state(child)
+    return out
+
+
+def _owner_facts(doc: dict[str, Any], resources: list[Resource]
+                 ) -> tuple[list[str], list[str], list[str]]:
+    """Accounts the plan proves are the configuration's own, with where each came from."""
+    owners: dict[str, str] = {}
+    callers: list[str] = []
+    for res in resources:
+        if res.type == "aws_caller_identity" and res.mode == "data":
+            callers.append(res.address)
+            account = res.values.get("account_id")
+            if isinstance(account, str) and account.isdigit():
+                owners.setdefault(account, res.address)
+        elif res.mode == "managed" and res.type.startswith("aws_"):
+            account = arn_account(res.values.get("arn"))
+            if account:
+                owners.setdefault(account, f"the ARN of {res.address}")
+    providers = _obj(_obj(doc.get("configuration")).get("provider_config"))
+    for key, provider in sorted(providers.items()):
+        expr = _obj(_obj(_obj(provider).get("expressions")).get("allowed_account_ids"))
+        for account in expr.get("constant_value") or []:
+            if isinstance(account, str) and account.isdigit():
+                owners.setdefault(account, f"allowed_account_ids of provider {key}")
+    ordered = sorted(owners)
+    return ordered, [f"{a} ({owners[a]})" for a in ordered], sorted(callers)
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

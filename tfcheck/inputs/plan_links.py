@@ -1,0 +1,178 @@
+"""Turn a plan's `configuration` references into Links between resource instances, across modules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from tfcheck.inputs.addresses import (
+    Key,
+    Segments,
+    config_path,
+    format_module,
+    instance_address,
+    module_segments,
+    parse_module_ref,
+    parse_resource_ref,
+)
+from tfcheck.model.resource import Link, Resource
+
+# References with no resource behind them in plan JSON (locals are not in `configuration`).
+_NOT_RESOURCES = ("local.", "each.", "count.", "path.", "terraform.", "self.", "provider::")
+_MAX_HOPS = 64
+
+
+class ConfigIndex:
+    """The plan's `configuration.root_module`, indexed by module path."""
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.modules: dict[tuple[str, ...], dict[str, Any]] = {}
+        self._resources: dict[tuple[tuple[str, ...], str], dict[str, Any]] = {}
+        self._index(root, ())
+
+    def _index(self, module: dict[str, Any], path: tuple[str, ...]) -> None:
+        if not isinstance(module, dict) or path in self.modules or len(path) > _MAX_HOPS:
+            return
+        self.modules[path] = module
+        for res in _as_list(module.get("resources")):
+            if isinstance(res, dict) and isinstance(res.get("address"), str):
+                self._resources[(path, res["address"])] = res
+        for name, call in _as_dict(module.get("module_calls")).items():
+            if isinstance(call, dict):
+                self._index(_as_dict(call.get("module")), path + (name,))
+
+    def resource(self, path: tuple[str, ...], kind: str) -> dict[str, Any]:
+        """The configuration block of `kind` (`type.name` or `data.type.name`) in module `path`."""
+        return self._resources.get((path, kind), {})
+
+    def module_call(self, path: tuple[str, ...], name: str) -> dict[str, Any]:
+        return _as_dict(_as_dict(self.modules.get(path, {}).get("module_calls")).get(name))
+
+    def output_refs(self, path: tuple[str, ...], name: str) -> list[str]:
+        out = _as_dict(_as_dict(self.modules.get(path, {}).get("outputs")).get(name))
+        return _refs(_as_dict(out.get("expression")))
+
+
+class LinkResolver:
+    """Follows references from an attribute to the resource instances they name."""
+
+    def __init__(self, config: ConfigIndex, resources: Iterable[Resource]) -> None:
+        self.config = config
+        self._instances: dict[tuple[str, str], list[tuple[Key, str]]] = defaultdict(list)
+        self._module_instances: dict[tuple[str, ...], set[Segments]] = defaultdict(set)
+        for res in resources:
+            segs = module_segments(res.module)
+            kind = ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}"
+            self._instances[(res.module, kind)].append((res.index, res.address))
+            for depth in range(len(segs) + 1):
+                self._module_instances[config_path(segs[:depth])].add(segs[:depth])
+
+    def resolve(self, refs: list[str], segs: Segments, own_key: Key, hops: int = 0) -> list[Link]:
+        """Links named by `refs`, written in module instance `segs` whose each.key is `own_key`."""
+        if hops > _MAX_HOPS:
+            return []
+        out: list[Link] = []
+        done: list[str] = []
+        pair = any(r in ("each.key", "each.value", "count.index") for r in refs)
+        for ref in refs:
+            if not isinstance(ref, str) or ref.startswith(_NOT_RESOURCES):
+                continue
+            # Terraform unwinds `a.b["x"].c` into `a.b["x"].c`, `a.b["x"]`, `a.b`: the most
+            # specific form comes first, and the shorter ones add nothing.
+            if any(d.startswith(ref + ".") or d.startswith(ref + "[") for d in done):
+                continue
+            done.append(ref)
+            if ref.startswith("var."):
+                out += self._through_variable(ref, segs, hops)
+            elif ref.startswith("module."):
+                out += self._through_output(ref, segs, hops)
+            else:
+                out += self._to_resource(ref, segs, own_key if pair else None)
+        return _unique(out)
+
+    def _through_variable(self, ref: str, segs: Segments, hops: int) -> list[Link]:
+        if not segs:
+            return []  # a root variable's value is in the plan's `variables`, not a resource
+        name = ref.split(".")[1].split("[")[0]
+        parent, (call_name, call_key) = segs[:-1], segs[-1]
+        call = self.config.module_call(config_path(parent), call_name)
+        expr = _as_dict(_as_dict(call.get("expressions")).get(name))
+        # Inside a module call, each.key is the key of the module instance.
+        return self.resolve(_refs(expr), parent, call_key, hops + 1)
+
+    def _through_output(self, ref: str, segs: Segments, hops: int) -> list[Link]:
+        parsed = parse_module_ref(ref)
+        if parsed is None:
+            return []
+        name, key, output = parsed
+        if output is None:
+            return []
+        child = segs + ((name, key),)
+        return self.resolve(self.config.output_refs(config_path(child), output), child, None,
+                            hops + 1)
+
+    def _to_resource(self, ref: str, segs: Segments, pair_key: Key) -> list[Link]:
+        parsed = parse_resource_ref(ref)
+        if parsed is None:
+            return []
+        links: list[Link] = []
+        for inst in self._matching_modules(segs):
+            candidates = self._instances.get((format_module(inst), parsed.kind), [])
+            if parsed.key is not None:
+                wanted = [a for k, a in candidates if k == parsed.key]
+            elif pair_key is not None and any(k == pair_key for k, _ in candidates):
+                # `aws_kms_key.k[each.key]` loses its key in the references; both sides
+                # iterate the same collection in the usual pattern, so pair by key.
+                wanted = [a for k, a in candidates if k == pair_key]
+            else:
+                wanted = [a for _, a in candidates]
+            if not candidates and parsed.key is not None:
+                wanted = [instance_address(inst, parsed.kind, parsed.key)]
+            links += [Link(a, parsed.attribute) for a in wanted]
+        return links
+
+    def _matching_modules(self, segs: Segments) -> list[Segments]:
+        if all(key is not None for _, key in segs):
+            return [segs]
+        # A module reference without a key: every instance of that module call.
+        return sorted(
+            (inst for inst in self._module_instances.get(config_path(segs), ())
+             if all(want is None or have == want
+                    for (_, have), (_, want) in zip(inst, segs, strict=True))),
+            key=format_module,
+        )
+
+
+def expression_refs(expressions: dict[str, Any]) -> dict[str, list[str]]:
+    """Attribute path -> references, including one level of nested blocks (`replica.0.kms_key_id`)."""
+    out: dict[str, list[str]] = {}
+    for attr, expr in expressions.items():
+        if isinstance(expr, dict):
+            refs = _refs(expr)
+            if refs:
+                out[attr] = refs
+        elif isinstance(expr, list):
+            for i, block in enumerate(expr):
+                for sub, sub_expr in _as_dict(block).items():
+                    refs = _refs(_as_dict(sub_expr))
+                    if refs:
+                        out[f"{attr}.{i}.{sub}"] = refs
+    return out
+
+
+def _refs(expr: dict[str, Any]) -> list[str]:
+    return [r for r in _as_list(expr.get("references")) if isinstance(r, str)]
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _unique(links: list[Link]) -> list[Link]:
+    seen: set[Link] = set()
+    return [x for x in links if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]

@@ -1,0 +1,111 @@
+"""Resource: the one shape every rule sees, whatever the input (plan JSON or HCL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfcheck.findings import Location
+
+# An attribute path inside a resource's values: ("replica", 0, "kms_key_id").
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A reference from one attribute to another resource instance (and maybe its attribute)."""
+
+    target: str
+    """Full instance address of the referenced resource."""
+    attribute: str | None = None
+
+
+@dataclass
+class Resource:
+    """One resource or data source instance, with known values and what is unknown or sensitive."""
+
+    address: str
+    """Full instance address: `module.a["x"].aws_kms_key.k[0]`."""
+    mode: str
+    """`managed` or `data`."""
+    type: str
+    name: str
+    module: str = ""
+    """The module instance address (`module.a["x"]`), empty at the root."""
+    index: int | str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    """Values known at plan time; an unknown attribute is absent, a known null is None."""
+    unknown: Any = None
+    """Terraform's `after_unknown` shape: True, or nested dicts/lists of it."""
+    sensitive: Any = None
+    """Terraform's `after_sensitive` shape: True, or nested dicts/lists of it."""
+    configured: frozenset[str] = frozenset()
+    """Top-level attributes the configuration sets (tells "unset" from "unknown")."""
+    links: dict[str, tuple[Link, ...]] = field(default_factory=dict)
+    """Per attribute path ("kms_key_id", "replica.0.kms_key_id"), what the expression refers to."""
+    action: str = "no-op"
+    """create, update, replace, no-op, read or delete."""
+    location: Location | None = None
+
+    def is_unknown(self, *path: str | int) -> bool:
+        """True when Terraform marks the value at `path` (or a parent of it) unknown until apply."""
+        return _walk_flag(self.unknown, path)
+
+    def is_sensitive(self, *path: str | int) -> bool:
+        """True when the value at `path` (or a parent or any part of it) is marked sensitive."""
+        node = self.sensitive
+        for part in path:
+            if node is True:
+                return True
+            node = _child(node, part)
+            if node is None:
+                return False
+        return _any_true(node)
+
+    def get(self, *path: str | int) -> Any:
+        """The known value at `path`, or None when absent (use is_unknown to tell them apart)."""
+        node: Any = self.values
+        for part in path:
+            node = _child(node, part)
+            if node is None:
+                return None
+        return node
+
+    def links_of(self, attribute: str) -> tuple[Link, ...]:
+        return self.links.get(attribute, ())
+
+    @property
+    def deleted(self) -> bool:
+        return self.action == "delete"
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict) and isinstance(part, str):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
+def _walk_flag(node: Any, path: tuple[str | int, ...]) -> bool:
+    for part in path:
+        if node is True:
+            return True
+        node = _child(node, part)
+        if node is None:
+            return False
+    return node is True
+
+
+def _any_true(node: Any) -> bool:
+    if node is True:
+        return True
+    children: Iterator[Any]
+    if isinstance(node, dict):
+        children = iter(node.values())
+    elif isinstance(node, list):
+        children = iter(node)
+    else:
+        return False
+    return any(_any_true(c) for c in children)

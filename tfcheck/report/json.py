@@ -1,0 +1,50 @@
+"""JSON report, schema version 1: the contract other tools rely on (documented in the README)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tfcheck import __version__
+from tfcheck.enforce import Judged, Outcome, Result
+from tfcheck.findings import Location
+
+SCHEMA_VERSION = 1
+
+
+def render(result: Result) -> str:
+    doc = {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "tfcheck", "version": __version__},
+        "summary": {
+            "blocking": result.count(Outcome.BLOCKING),
+            "advisory": result.count(Outcome.ADVISORY),
+            "overridden": result.count(Outcome.OVERRIDDEN),
+            "waived": 0,
+            "baselined": 0,
+        },
+        "owner_accounts": list(result.owners),
+        "findings": [_finding(j) for j in result.judged],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _finding(j: Judged) -> dict[str, Any]:
+    f = j.finding
+    return {
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "enforcement_level": j.level.value,
+        "outcome": j.outcome.value,
+        "address": f.address,
+        "message": f.message,
+        "remediation": f.remediation,
+        "note": j.note or None,
+        "location": _location(f.location),
+        "related": [{"address": r.address, "location": _location(r.location)} for r in f.related],
+        "fingerprint": f.fingerprint,
+    }
+
+
+def _location(loc: Location | None) -> dict[str, Any] | None:
+    return None if loc is None else {"file": loc.file, "line": loc.line}

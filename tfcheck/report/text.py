@@ -1,0 +1,62 @@
+"""Text report for people: findings grouped by resource, colours only when asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import groupby
+
+from tfcheck import __version__
+from tfcheck.enforce import Judged, Outcome, Result
+
+_COLORS = {Outcome.BLOCKING: "\033[31m", Outcome.ADVISORY: "\033[33m",
+           Outcome.OVERRIDDEN: "\033[36m"}
+_BOLD, _RESET = "\033[1m", "\033[0m"
+_MARK = {Outcome.BLOCKING: "BLOCKING", Outcome.ADVISORY: "advisory",
+         Outcome.OVERRIDDEN: "overridden"}
+
+
+def render(result: Result, color: bool = False) -> str:
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    lines = [f"tfcheck {__version__}: {', '.join(result.inputs) or 'no input'}"]
+    owners = "; ".join(result.owners) if result.owners else "unknown"
+    lines.append(f"owner account: {owners}")
+    lines.append(f"secrets checked: {result.secrets_checked}")
+    lines.append("")
+    by_address = sorted(result.judged, key=lambda j: (j.finding.address or "", _order(j)))
+    for address, group in groupby(by_address, key=lambda j: j.finding.address or ""):
+        lines.append(paint(address or "(whole configuration)", _BOLD))
+        for j in group:
+            lines += _finding_lines(j, paint)
+        lines.append("")
+    lines.append(_summary(result))
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(j: Judged, paint: Callable[[str, str], str]) -> list[str]:
+    f = j.finding
+    head = (f"  {_MARK[j.outcome]}  {f.rule} ({f.severity.value}, {j.level.value})")
+    out = [paint(head, _COLORS[j.outcome])]
+    if f.location:
+        out.append(f"    at {f.location}")
+    out.append(f"    {f.message}")
+    out.append(f"    fix: {f.remediation}")
+    if j.note:
+        out.append(f"    note: {j.note}")
+    return out
+
+
+def _order(j: Judged) -> tuple[int, int, str]:
+    return ({Outcome.BLOCKING: 0, Outcome.OVERRIDDEN: 1, Outcome.ADVISORY: 2}[j.outcome],
+            j.finding.severity.rank, j.finding.rule)
+
+
+def _summary(result: Result) -> str:
+    blocking = result.count(Outcome.BLOCKING)
+    counts = (f"{blocking} blocking, {result.count(Outcome.ADVISORY)} advisory, "
+              f"{result.count(Outcome.OVERRIDDEN)} overridden")
+    # Pipelines (Atlantis custom checks) grep for "fail": only a blocked run may say it.
+    if blocking:
+        return f"Result: FAILED ({counts})"
+    return f"Result: passed ({counts})"

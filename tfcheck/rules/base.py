@@ -1,0 +1,71 @@
+"""Rule: metadata declared once on the class, findings built from it, docstring as documentation."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+from tfcheck.access import Facts, SecretFacts
+from tfcheck.findings import Finding, Level, Related, Severity
+from tfcheck.iam import Principal
+from tfcheck.model.resource import Resource
+
+
+class Rule:
+    """Base of every built-in rule; subclasses set the metadata and implement check()."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    severity: ClassVar[Severity]
+    level: ClassVar[Level]
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def doc(cls) -> str:
+        """The rule's documentation: its docstring, dedented."""
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.doc().splitlines()[0] if cls.doc() else cls.title
+
+    def finding(self, holder: Resource | None, message: str, remediation: str, *,
+                subject: str = "", related: Iterable[Resource] = (),
+                needs_owner: bool = False) -> Finding:
+        return Finding(
+            rule=self.id, severity=self.severity,
+            address=holder.address if holder else None, message=message,
+            remediation=remediation, subject=subject,
+            location=holder.location if holder else None,
+            related=tuple(Related(r.address, r.location) for r in _unique(related)
+                          if holder is None or r.address != holder.address),
+            needs_owner=needs_owner,
+        )
+
+
+def chain(facts: SecretFacts) -> list[Resource]:
+    """The secret and key resources behind a secret policy finding, for `related`."""
+    return [*([facts.secret] if facts.secret else []), *facts.key.related]
+
+
+def show(principal: Principal, sensitive: bool) -> str:
+    """How a principal is named in a message: never a value the plan marks sensitive."""
+    return "(a principal marked sensitive)" if sensitive else principal.value
+
+
+def accounts_text(items: Iterable[str]) -> str:
+    names = sorted(set(items))
+    return ", ".join(names) if names else "other accounts"
+
+
+def _unique(resources: Iterable[Resource]) -> list[Resource]:
+    seen: set[str] = set()
+    out = []
+    for r in resources:
+        if r.address not in seen:
+            seen.add(r.address)
+            out.append(r)
+    return out

@@ -1,0 +1,70 @@
+"""Rule cross-account-secret-without-cmk: a shared secret on the AWS-managed key cannot be read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tfcheck.access import Facts
+from tfcheck.findings import Finding, Level, Severity
+from tfcheck.keys import KeyKind
+from tfcheck.rules.base import Rule, accounts_text, chain, show
+
+
+class CrossAccountSecretWithoutCmk(Rule):
+    """A secret shared with another account is encrypted with the AWS-managed key.
+
+    **Why.** The AWS-managed key `aws/secretsmanager` cannot be used from another account:
+    its key policy is owned by AWS and only lets in the secret's own account. A principal of
+    another account that the resource policy allows to call `GetSecretValue` gets
+    `AccessDeniedException` from KMS instead of the value (and one allowed `PutSecretValue` or
+    `UpdateSecret` cannot write). The resource policy looks right; the access is broken.
+    This fires only for secrets actually shared with other accounts, so it is safe to keep on.
+
+    **How to fix.** Encrypt the secret with a customer-managed key whose key policy allows the
+    other account `kms:Decrypt` (and `kms:GenerateDataKey` for writers), preferably restricted
+    with `kms:ViaService = secretsmanager.<region>.amazonaws.com`.
+
+    Before:
+
+        resource "aws_secretsmanager_secret" "db" {
+          name = "prod/db"                      # no kms_key_id: aws/secretsmanager
+        }
+
+    After:
+
+        resource "aws_kms_key" "secrets" {
+          description = "secrets shared with 222222222222"
+          policy      = data.aws_iam_policy_document.secrets_key.json  # grants kms:Decrypt
+        }
+
+        resource "aws_secretsmanager_secret" "db" {
+          name       = "prod/db"
+          kms_key_id = aws_kms_key.secrets.arn
+        }
+
+    **References.** AWS Secrets Manager User Guide: "Access AWS Secrets Manager secrets from a
+    different account"; "Secret encryption and decryption in AWS Secrets Manager".
+    """
+
+    id = "cross-account-secret-without-cmk"
+    title = "Shared secret uses the AWS-managed key"
+    severity = Severity.HIGH
+    level = Level.HARD_MANDATORY
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        for sf in facts.secrets:
+            if sf.key.kind is not KeyKind.AWS_MANAGED or not sf.accesses or sf.secret is None:
+                continue
+            who = accounts_text(show(a.principal, sf.sensitive) if a.principal.account is None
+                                else a.principal.account for a in sf.accesses)
+            verbs = "write" if all(a.writes and not a.reads for a in sf.accesses) else "read"
+            yield self.finding(
+                sf.holder,
+                f"{sf.secret.address} is shared with {who}, but it is encrypted with the "
+                f"AWS-managed key aws/secretsmanager, which other accounts cannot use: they "
+                f"will be denied when they {verbs} the secret value.",
+                f"Set kms_key_id on {sf.secret.address} to a customer-managed KMS key whose "
+                f"policy allows {who} kms:Decrypt.",
+                subject=sf.secret.address, related=chain(sf),
+                needs_owner=all(a.foreign is None for a in sf.accesses),
+            )

@@ -1,0 +1,58 @@
+"""Rule secret-policy-public: a secret policy lets anyone in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tfcheck.access import Facts
+from tfcheck.findings import Finding, Level, Severity
+from tfcheck.rules.base import Rule, chain
+
+
+class SecretPolicyPublic(Rule):
+    """A secret's resource policy allows everyone (`*`) without a restricting condition.
+
+    **Why.** `Principal = "*"` (or `{"AWS": "*"}`, or `NotPrincipal` with Allow) matches
+    every AWS principal in every account, including ones you have never heard of. Only a
+    condition on `aws:PrincipalAccount`, `aws:PrincipalOrgID` or `aws:PrincipalArn`
+    narrows it to callers you know. `aws:SourceAccount` does not: it is only present when an
+    AWS service calls on your behalf, so direct callers are not restricted by it.
+
+    **How to fix.** Name the accounts, or keep `*` and restrict it to your organization.
+
+    Before:
+
+        Principal = "*"
+        Action    = "secretsmanager:GetSecretValue"
+
+    After:
+
+        Principal = "*"
+        Action    = "secretsmanager:GetSecretValue"
+        Condition = { StringEquals = { "aws:PrincipalOrgID" = "o-a1b2c3d4e5" } }
+
+    Also set `block_public_policy = true` on the `aws_secretsmanager_secret_policy`, so
+    Secrets Manager itself rejects such a policy.
+
+    **References.** IAM User Guide: "AWS JSON policy elements: Principal"; "AWS global
+    condition context keys"; AWS Secrets Manager User Guide: "Resource-based policies".
+    """
+
+    id = "secret-policy-public"
+    title = "Secret policy allows everyone"
+    severity = Severity.CRITICAL
+    level = Level.HARD_MANDATORY
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        for sf in facts.secrets:
+            if not sf.public:
+                continue
+            sids = ", ".join(st.sid or f"#{st.index}" for st in sf.public)
+            what = sf.secret.address if sf.secret else "the secret"
+            yield self.finding(
+                sf.holder,
+                f"The policy on {what} allows any AWS principal (statement {sids}) with no "
+                "condition on aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn.",
+                "Name the accounts that need access, or add an aws:PrincipalOrgID condition.",
+                subject=sids, related=chain(sf),
+            )
