@@ -96,15 +96,20 @@ class Facts:
 
 def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset()) -> Facts:
     owners = graph.owner_accounts | extra_owners
+    # The stand-in account of data.aws_caller_identity is the owner's, but proves no number:
+    # it makes principals built from it non-foreign without making "foreign" decidable.
+    mine = owners | ({graph.owner_placeholder} if graph.owner_placeholder else set())
     keys = KeyResolver(graph)
     secrets: list[SecretFacts] = []
     for holder in graph.of_type(SECRET_POLICY):
         targets: list[Resource | None] = [*_secrets_of(graph, holder)]
         for secret in targets or [None]:
-            secrets.append(_facts(holder, secret, "policy", keys, owners))
+            secrets.append(_facts(holder, secret, "policy", keys, owners, mine))
     for secret in graph.of_type(SECRET):
-        if "policy" in secret.configured or secret.get("policy"):
-            secrets.append(_facts(secret, secret, "policy", keys, owners))
+        # The provider reads a secret's policy back into `policy` even when a separate
+        # aws_secretsmanager_secret_policy manages it: only a configured one is inline.
+        if "policy" in secret.configured:
+            secrets.append(_facts(secret, secret, "policy", keys, owners, mine))
     secrets.sort(key=lambda f: (f.holder.address, f.secret.address if f.secret else ""))
     return Facts(graph, owners, tuple(secrets))
 
@@ -117,7 +122,7 @@ def _secrets_of(graph: Graph, holder: Resource) -> list[Resource]:
 
 
 def _facts(holder: Resource, secret: Resource | None, attribute: str, keys: KeyResolver,
-           owners: frozenset[str]) -> SecretFacts:
+           owners: frozenset[str], mine: frozenset[str]) -> SecretFacts:
     if secret is None:
         key = KeyFacts(KeyKind.UNKNOWN, reason="the secret is not managed in this configuration")
     else:
@@ -126,16 +131,16 @@ def _facts(holder: Resource, secret: Resource | None, attribute: str, keys: KeyR
     if holder.is_unknown(attribute) or not holder.get(attribute):
         return SecretFacts(holder, secret, None, sensitive, (), (), (), key)
     policy = keys.parse(holder, attribute)
-    return SecretFacts(holder, secret, policy, sensitive, _accesses(policy, owners),
-                       _specific(policy, owners), tuple(is_public(policy)), key)
+    return SecretFacts(holder, secret, policy, sensitive, _accesses(policy, owners, mine),
+                       _specific(policy, owners, mine), tuple(is_public(policy)), key)
 
 
-def _accesses(policy: Policy, owners: frozenset[str]) -> tuple[Access, ...]:
+def _accesses(policy: Policy, owners: frozenset[str], mine: frozenset[str]) -> tuple[Access, ...]:
     reads = _grantees(policy, READ_ACTIONS)
     writes = _grantees(policy, WRITE_ACTIONS)
     out: list[Access] = []
     for ident, grantee in {**reads, **writes}.items():
-        foreign = _foreign(grantee, owners)
+        foreign = _foreign(grantee, owners, mine)
         if foreign is not False:
             out.append(Access(grantee, foreign, ident in reads, ident in writes))
     return tuple(out)
@@ -153,20 +158,25 @@ def _identity(g: Grantee) -> tuple[object, ...]:
     return (g.principal.kind, g.principal.value, g.accounts, g.org_ids, g.arn_patterns)
 
 
-def _foreign(grantee: Grantee, owners: frozenset[str]) -> Tri:
+def _foreign(grantee: Grantee, owners: frozenset[str], mine: frozenset[str]) -> Tri:
     p = grantee.principal
     if p.kind is PrincipalKind.WILDCARD:
-        if grantee.accounts is not None and owners and grantee.accounts <= owners:
+        if grantee.accounts is not None and grantee.accounts <= mine:
             return False
         return True if owners or grantee.accounts is None else None
     if p.kind not in _ACCOUNT_KINDS or p.account is None:
         return False  # services, federated users and unique ids are not accounts to share with
-    if not owners:
-        return None
-    return p.account not in owners
+    return _account_foreign(p.account, owners, mine)
 
 
-def _specific(policy: Policy, owners: frozenset[str]) -> tuple[tuple[Principal, Tri], ...]:
+def _account_foreign(account: str, owners: frozenset[str], mine: frozenset[str]) -> Tri:
+    if account in mine:
+        return False
+    return True if owners else None
+
+
+def _specific(policy: Policy, owners: frozenset[str], mine: frozenset[str]
+              ) -> tuple[tuple[Principal, Tri], ...]:
     out: dict[str, tuple[Principal, Tri]] = {}
     for st in policy.statements:
         if st.effect != "Allow" or not st.principals:
@@ -174,7 +184,7 @@ def _specific(policy: Policy, owners: frozenset[str]) -> tuple[tuple[Principal, 
         for p in st.principals:
             if not is_specific_identity(p) or p.value in out:
                 continue
-            foreign: Tri = (p.account not in owners) if owners else None
+            foreign = _account_foreign(p.account or "", owners, mine)
             if foreign is not False:
                 out[p.value] = (p, foreign)
     return tuple(out.values())

@@ -42,8 +42,9 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 @app.command()
 def check(
-    inputs: Annotated[list[str], typer.Argument(help="Plan JSON files (`-` for stdin), from "
-                                                "`terraform show -json PLANFILE`.")],
+    inputs: Annotated[list[str], typer.Argument(
+        help="Plan JSON files (`-` for stdin, from `terraform show -json PLANFILE`) or Terraform "
+             "directories.")],
     account_id: Annotated[list[str] | None, typer.Option(
         "--account-id", help="An account that is yours (repeatable); else taken from the plan.")
     ] = None,
@@ -55,10 +56,21 @@ def check(
         "--override-reason", help="Why the overrides are acceptable; shown in reports.")] = "",
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in text output.")
                         ] = False,
+    source: Annotated[str | None, typer.Option(
+        "--source", help="The HCL directory of a plan (default: the plan file's directory).")
+    ] = None,
+    no_source: Annotated[bool, typer.Option(
+        "--no-source", help="Read only the plan, not its HCL (no file:line locations).")] = False,
+    var_file: Annotated[list[str] | None, typer.Option(
+        "--var-file", help="A .tfvars file for a directory input (repeatable).")] = None,
+    var: Annotated[list[str] | None, typer.Option(
+        "--var", help="NAME=VALUE for a directory input's variable (repeatable).")] = None,
 ) -> None:
     """Check plans and exit 0 (nothing blocking), 1 (blocking findings) or 2 (bad input)."""
     options = Options(inputs=inputs, account_ids=account_id or [],
-                      overrides={rule: override_reason for rule in override or []})
+                      overrides={rule: override_reason for rule in override or []},
+                      source=source, use_source=not no_source, var_files=var_file or [],
+                      variables=var or [])
     try:
         result = run(options)
     except TfcheckError as err:

@@ -38,6 +38,8 @@ class Result:
     """Owner accounts with where each came from."""
     secrets_checked: int = 0
     overrides: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    """What the inputs could not cover, e.g. a module that was not analysed."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for j in self.judged if j.outcome is outcome)

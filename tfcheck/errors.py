@@ -6,16 +6,21 @@ from __future__ import annotations
 class TfcheckError(Exception):
     """Base of every error tfcheck reports to the user (exit code 2)."""
 
-    def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
+    def __init__(self, message: str, file: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
+        self.column = column
 
     def __str__(self) -> str:
         where = ""
         if self.file:
-            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+            where = self.file
+            if self.line:
+                where += f":{self.line}" + (f":{self.column}" if self.column else "")
+            where += ": "
         return where + self.message
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from tfcheck.errors import InputError
 from tfcheck.inputs.addresses import arn_account, module_segments
-from tfcheck.inputs.plan_links import ConfigIndex, LinkResolver, expression_refs
+from tfcheck.inputs.plan_links import ConfigIndex, LinkResolver, expression_refs, for_each_refs
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 
@@ -34,7 +34,7 @@ def read_plan(path: str) -> Any:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", name, err.lineno) from None
+        raise InputError(f"invalid JSON: {err.msg}", name, err.lineno, err.colno) from None
     except RecursionError:
         raise InputError("JSON nested too deeply to be a plan", name) from None
     check_plan_shape(doc, name)
@@ -188,7 +188,7 @@ def _link(res: Resource, config: ConfigIndex, resolver: LinkResolver) -> None:
     expressions = _obj(block.get("expressions"))
     res.configured = frozenset(expressions)
     for attr, refs in expression_refs(expressions).items():
-        links = resolver.resolve(refs, segs, res.index)
+        links = resolver.resolve(refs, segs, res.index, each=for_each_refs(block))
         if links:
             res.links[attr] = tuple(links)
 

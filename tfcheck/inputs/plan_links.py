@@ -61,21 +61,30 @@ class LinkResolver:
         self.config = config
         self._instances: dict[tuple[str, str], list[tuple[Key, str]]] = defaultdict(list)
         self._module_instances: dict[tuple[str, ...], set[Segments]] = defaultdict(set)
+        # address -> (module instance + kind, instance key): which instances share a block.
+        self._where: dict[str, tuple[tuple[str, str], Key]] = defaultdict(lambda: (("", ""), None))
         for res in resources:
             segs = module_segments(res.module)
             kind = ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}"
             self._instances[(res.module, kind)].append((res.index, res.address))
+            self._where[res.address] = ((res.module, kind), res.index)
             for depth in range(len(segs) + 1):
                 self._module_instances[config_path(segs[:depth])].add(segs[:depth])
 
-    def resolve(self, refs: list[str], segs: Segments, own_key: Key, hops: int = 0) -> list[Link]:
-        """Links named by `refs`, written in module instance `segs` whose each.key is `own_key`."""
+    def resolve(self, refs: list[str], segs: Segments, own_key: Key, hops: int = 0,
+                each: list[str] | None = None) -> list[Link]:
+        """Links named by `refs`, written in module instance `segs` whose each.key is `own_key`.
+
+        `each` holds the references of the enclosing for_each expression, for `each.value`.
+        """
         if hops > _MAX_HOPS:
             return []
         out: list[Link] = []
         done: list[str] = []
         pair = any(r in ("each.key", "each.value", "count.index") for r in refs)
         for ref in refs:
+            if isinstance(ref, str) and ref.startswith("each.value") and each:
+                out += self._each_value(each, segs, own_key, hops)
             if not isinstance(ref, str) or ref.startswith(_NOT_RESOURCES):
                 continue
             # Terraform unwinds `a.b["x"].c` into `a.b["x"].c`, `a.b["x"]`, `a.b`: the most
@@ -91,6 +100,19 @@ class LinkResolver:
                 out += self._to_resource(ref, segs, own_key if pair else None)
         return _unique(out)
 
+    def _each_value(self, each: list[str], segs: Segments, own_key: Key, hops: int) -> list[Link]:
+        """What `each.value` names: the for_each collection's entry for this instance's key."""
+        links = self.resolve(each, segs, None, hops + 1)
+        keyed = [x for x in links
+                 if own_key is not None and self._where[x.target][1] == own_key]
+        if keyed:
+            return keyed
+        bases = {self._where[x.target][0] for x in links}
+        # The references of a collection do not say which entry belongs to which key: with one
+        # candidate resource that is no question; with several, guessing could pair a policy
+        # with the wrong secret, so leave it unresolved (reported as unverifiable).
+        return links if len(bases) == 1 else []
+
     def _through_variable(self, ref: str, segs: Segments, hops: int) -> list[Link]:
         if not segs:
             return []  # a root variable's value is in the plan's `variables`, not a resource
@@ -99,7 +121,8 @@ class LinkResolver:
         call = self.config.module_call(config_path(parent), call_name)
         expr = _as_dict(_as_dict(call.get("expressions")).get(name))
         # Inside a module call, each.key is the key of the module instance.
-        return self.resolve(_refs(expr), parent, call_key, hops + 1)
+        each = _refs(_as_dict(call.get("for_each_expression")))
+        return self.resolve(_refs(expr), parent, call_key, hops + 1, each)
 
     def _through_output(self, ref: str, segs: Segments, hops: int) -> list[Link]:
         parsed = parse_module_ref(ref)
@@ -159,6 +182,10 @@ def expression_refs(expressions: dict[str, Any]) -> dict[str, list[str]]:
                     if refs:
                         out[f"{attr}.{i}.{sub}"] = refs
     return out
+
+
+def for_each_refs(block: dict[str, Any]) -> list[str]:
+    return _refs(_as_dict(block.get("for_each_expression")))
 
 
 def _refs(expr: dict[str, Any]) -> list[str]:

@@ -26,6 +26,11 @@ class Graph:
     """Where each owner account came from, for the report."""
     caller_identity: frozenset[str] = frozenset()
     """Addresses of aws_caller_identity data sources: principals built from them are the owner."""
+    owner_placeholder: str | None = None
+    """The stand-in account id the HCL evaluator gives data.aws_caller_identity when no account
+    is known: a principal in it is the owner's, whatever the real number turns out to be."""
+    notes: tuple[str, ...] = ()
+    """What the input could not cover (a module not analysed), for the report."""
     _by_type: dict[str, list[Resource]] = field(default_factory=dict, repr=False)
     _by_value: dict[str, list[Resource]] | None = field(default=None, repr=False)
 

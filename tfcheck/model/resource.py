@@ -47,6 +47,15 @@ class Resource:
     action: str = "no-op"
     """create, update, replace, no-op, read or delete."""
     location: Location | None = None
+    """Where the block is written (file relative to the scanned root, line of the block)."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """Line of each top-level attribute as written, for findings about one attribute."""
+
+    def location_of(self, attribute: str | None) -> Location | None:
+        """The attribute's line when known, else the block's."""
+        if self.location is None or attribute is None or attribute not in self.lines:
+            return self.location
+        return Location(self.location.file, self.lines[attribute])
 
     def is_unknown(self, *path: str | int) -> bool:
         """True when Terraform marks the value at `path` (or a parent of it) unknown until apply."""

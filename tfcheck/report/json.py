@@ -24,6 +24,7 @@ def render(result: Result) -> str:
             "baselined": 0,
         },
         "owner_accounts": list(result.owners),
+        "notes": list(result.notes),
         "findings": [_finding(j) for j in result.judged],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -30,6 +30,10 @@ def render(result: Result, color: bool = False) -> str:
         for j in group:
             lines += _finding_lines(j, paint)
         lines.append("")
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    if result.notes:
+        lines.append("")
     lines.append(_summary(result))
     return "\n".join(lines) + "\n"
 

@@ -34,12 +34,12 @@ class Rule:
 
     def finding(self, holder: Resource | None, message: str, remediation: str, *,
                 subject: str = "", related: Iterable[Resource] = (),
-                needs_owner: bool = False) -> Finding:
+                needs_owner: bool = False, attribute: str | None = "policy") -> Finding:
         return Finding(
             rule=self.id, severity=self.severity,
             address=holder.address if holder else None, message=message,
             remediation=remediation, subject=subject,
-            location=holder.location if holder else None,
+            location=holder.location_of(attribute) if holder else None,
             related=tuple(Related(r.address, r.location) for r in _unique(related)
                           if holder is None or r.address != holder.address),
             needs_owner=needs_owner,

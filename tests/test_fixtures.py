@@ -1,0 +1,48 @@
+"""Every fixture's plan gives exactly the findings and exit code its expected.json states."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, finding_set, fixture_cases
+from tfcheck.rules import ALL_RULES
+
+CASES = fixture_cases()
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(FIXTURES))
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_expected_findings(case: Path, cli) -> None:
+    expected = json.loads((case / "expected.json").read_text())
+    assert expected["runs"], "a fixture states at least one run"
+    for run in expected["runs"]:
+        result = cli(str(case / "plan.json"), "--format", "json", *run["args"])
+        assert result.err == ""
+        got = finding_set(result.json()["findings"])
+        assert got == finding_set(run["findings"]), f"args {run['args']}"
+        assert result.code == run["exit_code"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_rule_folder_agrees_with_expectation(case: Path) -> None:
+    """fixtures/rules/<id>/fail/ must expect that rule; pass/ must not."""
+    parts = case.relative_to(FIXTURES).parts
+    if parts[0] != "rules":
+        pytest.skip("not a rule fixture")
+    rule, verdict = parts[1], parts[2]
+    expected = json.loads((case / "expected.json").read_text())
+    rules_found = {f["rule"] for f in expected["runs"][0]["findings"]}
+    assert (rule in rules_found) == (verdict == "fail")
+
+
+@pytest.mark.parametrize("rule", [r.id for r in ALL_RULES])
+def test_every_rule_has_pass_and_fail_fixtures(rule: str) -> None:
+    for verdict in ("pass", "fail"):
+        folder = FIXTURES / "rules" / rule / verdict
+        assert folder.is_dir() and any(folder.rglob("expected.json")), folder

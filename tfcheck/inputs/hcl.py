@@ -1,0 +1,237 @@
+"""Read a Terraform root module directory (with its local modules) into the same Graph as a plan."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from tfcheck.errors import InputError
+from tfcheck.inputs.addresses import Key, arn_account
+from tfcheck.inputs.hcl_eval import InstanceRef, Unknown, Value, evaluate
+from tfcheck.inputs.hcl_module import META_ARGS, ModuleInstance, expand
+from tfcheck.inputs.hcl_parse import Block, parse_file
+from tfcheck.inputs.hcl_resource import build_resource, evaluate_blocks
+from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope, SensitiveTracker
+from tfcheck.inputs.hcl_vars import RootVariables
+from tfcheck.inputs.policy_document import PolicyDocumentError, render_policy_document
+from tfcheck.model.graph import Graph
+from tfcheck.model.resource import Resource
+
+# The stand-in for data.aws_caller_identity's account when no --account-id is given: twelve
+# digits that no real account has, recognised by access as "the owner, number unknown".
+OWNER_PLACEHOLDER = "000000000000"
+MAX_MODULE_DEPTH = 32
+
+
+def has_terraform_files(directory: Path) -> bool:
+    return any(p.is_file() for p in directory.glob("*.tf")) or any(
+        p.is_file() for p in directory.glob("*.tf.json"))
+
+
+def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Sequence[str] = (),
+                   variables: Sequence[str] = (), plan_variables: Mapping[str, Value] | None = None,
+                   display: str | None = None) -> Graph:
+    """The root module at `root` (subfolders count only when called as modules)."""
+    return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
+                     display or str(root)).load()
+
+
+class HclLoader:
+    def __init__(self, root: Path, account_ids: Sequence[str], var_files: Sequence[str],
+                 variables: Sequence[str], plan_variables: Mapping[str, Value], display: str) -> None:
+        self.root = root.resolve()
+        self.display = display
+        self.tracker = SensitiveTracker()
+        self.owner_value = account_ids[0] if account_ids else OWNER_PLACEHOLDER
+        self.notes: list[str] = []
+        self._parsed: dict[Path, list[Block]] = {}
+        self._root_vars = RootVariables(self.root, self._blocks(self.root), var_files, variables,
+                                        plan_variables)
+        self._modules_json = _modules_json(self.root)
+        self.region: Value = Unknown("provider region")
+
+    def load(self) -> Graph:
+        root = ModuleInstance(self, (), self.root, self._blocks(self.root), self._root_vars.value)
+        owners, sources = self._provider_facts(root)
+        resources: list[Resource] = []
+        self._walk(root, resources, 0)
+        callers = sorted(r.address for r in resources
+                         if r.mode == "data" and r.type == "aws_caller_identity")
+        return Graph.build(resources, source=self.display, owner_accounts=frozenset(owners),
+                           owner_sources=tuple(sources), caller_identity=frozenset(callers),
+                           owner_placeholder=OWNER_PLACEHOLDER, notes=tuple(self.notes))
+
+    def _walk(self, module: ModuleInstance, out: list[Resource], depth: int) -> None:
+        for block in module.resources:
+            found = module.instances(block)
+            if isinstance(found, Unknown):
+                self.notes.append(f"{module.resource_address(block, None)}: its count/for_each is "
+                                  "not known before apply; its instances were not checked")
+                continue
+            for inst, ref in found:
+                out.append(build_resource(module, block, inst, ref, self._location(block)))
+        for name, call in module.calls.items():
+            expanded = expand(call, module.scope)
+            if isinstance(expanded, Unknown):
+                self.notes.append(f"module.{name}: its count/for_each is not known before apply; "
+                                  "it was not checked")
+                continue
+            for inst in expanded:
+                child = module.child(name, inst.key)
+                if child is not None:
+                    self._walk(child, out, depth + 1)
+
+    def child_module(self, parent: ModuleInstance, name: str, key: Key) -> ModuleInstance | None:
+        call = parent.calls[name]
+        directory = self._module_dir(parent, name, call)
+        if directory is None:
+            return None
+        if len(parent.segs) >= MAX_MODULE_DEPTH or directory in _ancestors(parent):
+            raise InputError(f"module {name!r} includes itself (through {directory.name})",
+                             self._rel(call.file), call.line)
+        expanded = expand(call, parent.scope)
+        inst = next(i for i in expanded if i.key == key) if isinstance(expanded, list) else None
+        scope = parent.instance_scope(inst) if inst else parent.scope
+
+        def inputs(var: str) -> Evaluated | None:
+            attr = call.attrs.get(var)
+            if attr is None or var in META_ARGS:
+                return None
+            return self.tracker.evaluate(attr.expr, scope)
+
+        child = ModuleInstance(self, parent.segs + ((name, key),), directory,
+                               self._blocks(directory), inputs)
+        child.parent = parent  # type: ignore[attr-defined]
+        return child
+
+    def _module_dir(self, parent: ModuleInstance, name: str, call: Block) -> Path | None:
+        source = evaluate(call.attrs["source"].expr, ModuleScope({})) if "source" in call.attrs else None
+        if isinstance(source, str) and source.startswith(("./", "../")):
+            directory = (parent.dir / source).resolve()
+            if not directory.is_dir():
+                raise InputError(f"module {name!r}: source {source!r} is not a directory",
+                                 self._rel(call.file), call.line)
+            return directory
+        key = ".".join([*(n for n, _ in parent.segs), name])
+        if key in self._modules_json:
+            return self._modules_json[key]
+        self.notes.append(f"module.{name} (source {source!r}) was not analysed: run `terraform "
+                          "init` so that .terraform/modules holds it")
+        return None
+
+    def _blocks(self, directory: Path) -> list[Block]:
+        directory = directory.resolve()
+        if directory not in self._parsed:
+            files = sorted(p for p in [*directory.glob("*.tf"), *directory.glob("*.tf.json")]
+                           if p.is_file())
+            blocks: list[Block] = []
+            for path in files:
+                blocks += parse_file(path, self._rel(str(path)))
+            self._parsed[directory] = blocks
+        return self._parsed[directory]
+
+    def _rel(self, path: str) -> str:
+        try:
+            return str(Path(path).resolve().relative_to(self.root))
+        except ValueError:
+            return path
+
+    def _location(self, block: Block) -> tuple[str, int, dict[str, int]]:
+        return block.file, block.line, {name: attr.line for name, attr in block.attrs.items()}
+
+    def computed(self, block: Block, args: Callable[[], dict[str, Value]]
+                 ) -> dict[str, Callable[[], Value]]:
+        """Attributes a data source computes that tfcheck knows without AWS."""
+        if block.type != "data":
+            return {}
+        kind = block.labels[0]
+        if kind == "aws_caller_identity":
+            return {"account_id": lambda: self.owner_value, "id": lambda: self.owner_value}
+        if kind == "aws_partition":
+            return {"partition": lambda: "aws", "id": lambda: "aws",
+                    "dns_suffix": lambda: "amazonaws.com"}
+        if kind == "aws_region":
+            return {"name": lambda: self.region, "id": lambda: self.region,
+                    "region": lambda: self.region}
+        if kind == "aws_iam_policy_document":
+            def render() -> Value:
+                try:
+                    return render_policy_document(args(), is_unknown=lambda v: isinstance(v, Unknown),
+                                                  make_unknown=Unknown)
+                except PolicyDocumentError as err:
+                    raise InputError(f"data.aws_iam_policy_document.{block.labels[1]}: {err}",
+                                     block.file, block.line) from None
+            return {"json": render, "minified_json": lambda: _minified(render())}
+        return {}
+
+    def argument_values(self, block: Block, scope: ModuleScope) -> tuple[dict[str, Value], bool]:
+        """All arguments of a block, nested blocks as lists of dicts (for policy documents)."""
+        values: dict[str, Value] = {}
+        sensitive = False
+        for name, attr in block.attrs.items():
+            if name not in META_ARGS:
+                value, _, touched = self.tracker.evaluate(attr.expr, scope)
+                values[name] = value
+                sensitive = sensitive or touched
+        nested = evaluate_blocks(self, block.blocks, scope)
+        values.update(nested.raw)
+        return values, sensitive or nested.sensitive
+
+    def attribute(self, block: Block, name: str, scope: ModuleScope) -> Evaluated:
+        if name in block.attrs:
+            return self.tracker.evaluate(block.attrs[name].expr, scope)
+        nested = evaluate_blocks(self, [b for b in block.blocks if b.type == name], scope)
+        refs = [r for links in nested.refs.values() for r in links]
+        return nested.values.get(name, []), refs, nested.sensitive
+
+    def _provider_facts(self, root: ModuleInstance) -> tuple[list[str], list[str]]:
+        owners: dict[str, str] = {}
+        for block in (b for b in root.blocks if b.type == "provider" and b.labels == ("aws",)):
+            where = f"{block.file}:{block.line}"
+            if "allowed_account_ids" in block.attrs:
+                ids = evaluate(block.attrs["allowed_account_ids"].expr, root.scope)
+                for account in ids if isinstance(ids, list) else []:
+                    if isinstance(account, str) and account.isdigit() and len(account) == 12:
+                        owners.setdefault(account, f"allowed_account_ids at {where}")
+            for assume in block.nested("assume_role"):
+                if "role_arn" in assume.attrs:
+                    account = arn_account(evaluate(assume.attrs["role_arn"].expr, root.scope))
+                    if account:
+                        owners.setdefault(account, f"assume_role at {where}")
+            if "alias" not in block.attrs and "region" in block.attrs:
+                self.region = evaluate(block.attrs["region"].expr, root.scope)
+        ordered = sorted(owners)
+        return ordered, [f"{a} ({owners[a]})" for a in ordered]
+
+
+def _ancestors(module: ModuleInstance) -> list[Path]:
+    out = []
+    node: ModuleInstance | None = module
+    while node is not None:
+        out.append(node.dir)
+        node = getattr(node, "parent", None)
+    return out
+
+
+def _minified(value: Value) -> Value:
+    return json.dumps(json.loads(value), separators=(",", ":")) if isinstance(value, str) else value
+
+
+def _modules_json(root: Path) -> dict[str, Path]:
+    """Module call keys -> directories, from what `terraform init` recorded."""
+    path = root / ".terraform" / "modules" / "modules.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, Path] = {}
+    for entry in doc.get("Modules", []) if isinstance(doc, dict) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and entry.get("Dir"):
+            directory = (root / str(entry["Dir"])).resolve()
+            if entry["Key"] and directory.is_dir():
+                out[entry["Key"]] = directory
+    return out
+
+
+__all__ = ["InstanceRef", "has_terraform_files", "load_directory"]

@@ -1,0 +1,183 @@
+"""Parse `.tf` and `.tf.json` files into Blocks with attributes, nested blocks and line numbers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hcl2
+from hcl2.rules.base import AttributeRule, BlockRule, BodyRule
+from hcl2.utils import SerializationOptions
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from tfcheck.errors import InputError
+
+_LABEL_OPTIONS = SerializationOptions(strip_string_quotes=True)
+# In .tf.json a nested block looks like an attribute; these are the nested block types tfcheck
+# reads (everything else is taken as an attribute, which is what it is for these resources).
+JSON_NESTED_BLOCKS = frozenset({"replica", "statement", "principals", "not_principals", "condition",
+                                "lifecycle", "rotation_rules", "timeouts", "assume_role"})
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Attr:
+    """One `name = expression` with where it is written."""
+
+    name: str
+    expr: Any
+    """The python-hcl2 expression rule (for .tf.json, parsed from an equivalent HCL text)."""
+    line: int
+
+
+@dataclass
+class Block:
+    """A block (`resource "t" "n" { … }`) with its attributes, nested blocks and location."""
+
+    type: str
+    labels: tuple[str, ...]
+    file: str
+    line: int
+    attrs: dict[str, Attr] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+    def nested(self, block_type: str) -> list[Block]:
+        return [b for b in self.blocks if b.type == block_type]
+
+
+def parse_file(path: Path, display: str) -> list[Block]:
+    """The top-level blocks of one file; `display` is the name used in locations and errors."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", display)
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (byte {err.start})", display) from None
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror}", display) from None
+    if path.name.endswith(".json"):
+        return _parse_json(text, display)
+    return parse_text(text, display)
+
+
+def parse_text(text: str, display: str) -> list[Block]:
+    try:
+        start = hcl2.parses(text)
+    except UnexpectedInput as err:
+        raise InputError(f"syntax error: {_describe(err)}", display, err.line, err.column) from None
+    except RecursionError:
+        raise InputError("nested too deeply", display) from None
+    return [_block(child, display) for child in start.body.children if isinstance(child, BlockRule)]
+
+
+def parse_expression(text: str, display: str = "<expression>") -> Any:
+    """A single expression (from `--var`, `.tfvars`, `.tf.json`) as a python-hcl2 rule."""
+    blocks_and_attrs = _body_attrs(_parse_body(f"x = {text}\n", display), display)
+    return blocks_and_attrs["x"].expr
+
+
+def parse_attributes(text: str, display: str) -> dict[str, Attr]:
+    """The top-level attributes of a `.tfvars` file."""
+    return _body_attrs(_parse_body(text, display), display)
+
+
+def _parse_body(text: str, display: str) -> BodyRule:
+    try:
+        return hcl2.parses(text).body
+    except UnexpectedInput as err:
+        raise InputError(f"syntax error: {_describe(err)}", display, err.line, err.column) from None
+
+
+def _body_attrs(body: BodyRule, display: str) -> dict[str, Attr]:
+    out: dict[str, Attr] = {}
+    for child in body.children:
+        if isinstance(child, AttributeRule):
+            name = str(child.identifier.serialize(_LABEL_OPTIONS))
+            out[name] = Attr(name, child.expression, _line(child))
+    return out
+
+
+def _block(rule: BlockRule, display: str) -> Block:
+    labels = [str(label.serialize(_LABEL_OPTIONS)) for label in rule.labels]
+    block = Block(labels[0], tuple(labels[1:]), display, _line(rule))
+    for child in rule.body.children:
+        if isinstance(child, AttributeRule):
+            name = str(child.identifier.serialize(_LABEL_OPTIONS))
+            block.attrs[name] = Attr(name, child.expression, _line(child))
+        elif isinstance(child, BlockRule):
+            block.blocks.append(_block(child, display))
+    return block
+
+
+def _line(rule: Any) -> int:
+    # with_meta is a no-op in python-hcl2 8.1.4; the parser keeps lark's positions in _meta.
+    meta = getattr(rule, "_meta", None)
+    return int(getattr(meta, "line", 0) or 0)
+
+
+def _describe(err: UnexpectedInput) -> str:
+    if isinstance(err, UnexpectedToken):
+        token = err.token
+        if token.type == "$END":
+            return "unexpected end of file"
+        shown = str(token.value).splitlines()[0][:40] if str(token.value).strip() else token.type
+        return f"unexpected {shown!r}"
+    if isinstance(err, UnexpectedCharacters):
+        return f"unexpected character {err.char!r}"
+    return "invalid syntax"
+
+
+def _parse_json(text: str, display: str) -> list[Block]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"invalid JSON: {err.msg}", display, err.lineno, err.colno) from None
+    except RecursionError:
+        raise InputError("nested too deeply", display) from None
+    if not isinstance(doc, dict):
+        raise InputError("a .tf.json file must hold an object", display)
+    lines = text.splitlines()
+    out: list[Block] = []
+    for block_type, content in doc.items():
+        depth = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1,
+                 "provider": 1}.get(block_type, 0)
+        for labels, body in _labelled(content, depth):
+            line = _find_line(lines, labels[-1] if labels else block_type)
+            out.append(_json_block(block_type, tuple(labels), body, display, line))
+    return out
+
+
+def _labelled(content: Any, depth: int) -> list[tuple[list[str], Any]]:
+    if depth == 0:
+        return [([], item) for item in (content if isinstance(content, list) else [content])]
+    if not isinstance(content, dict):
+        return []
+    return [([key, *rest], body) for key, value in content.items()
+            for rest, body in _labelled(value, depth - 1)]
+
+
+def _json_block(block_type: str, labels: tuple[str, ...], body: Any, display: str, line: int) -> Block:
+    block = Block(block_type, labels, display, line)
+    for name, value in (body.items() if isinstance(body, dict) else ()):
+        if name in JSON_NESTED_BLOCKS and isinstance(value, (dict, list)):
+            for item in value if isinstance(value, list) else [value]:
+                block.blocks.append(_json_block(name, (), item, display, line))
+        else:
+            block.attrs[name] = Attr(name, parse_expression(_json_to_hcl(value), display), line)
+    return block
+
+
+def _json_to_hcl(value: Any) -> str:
+    """A JSON value as HCL source: strings stay templates, as Terraform reads .tf.json."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_json_to_hcl(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_to_hcl(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def _find_line(lines: list[str], label: str) -> int:
+    needle = json.dumps(label)
+    return next((i + 1 for i, text in enumerate(lines) if needle in text), 1)
