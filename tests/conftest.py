@@ -42,10 +42,13 @@ def cli(capsys: pytest.CaptureFixture[str]):
     return run
 
 
-def fixture_cases() -> list[Path]:
-    """Every fixture directory that states its expected findings."""
-    return sorted(p.parent for p in FIXTURES.rglob("expected.json")
-                  if "before" not in p.relative_to(FIXTURES).parts)
+def fixture_cases(plans_only: bool = True) -> list[Path]:
+    """Every fixture directory that states its expected findings (with a real plan, by default)."""
+    cases = sorted(p.parent for p in FIXTURES.rglob("expected.json")
+                   if "before" not in p.relative_to(FIXTURES).parts)
+    if plans_only:
+        cases = [c for c in cases if json.loads((c / "expected.json").read_text()).get("plan") is not False]
+    return cases
 
 
 def finding_set(findings: list[dict[str, Any]]) -> Counter[tuple[str, str | None, str]]:

@@ -241,7 +241,7 @@ def provider_aliases(module_dir: Path) -> list[str | None]:
                 with path.open(encoding="utf-8-sig") as f:
                     doc = hcl2.load(f, serialization_options=opts)
         except Exception as e:  # lark's errors have no common public base here
-            raise RegenError(f"{path}: cannot parse: {str(e).splitlines()[0]}") from None
+            raise RegenError(f"{_label(path)}: cannot parse: {str(e).splitlines()[0]}") from None
         blocks = doc.get("provider", [])
         if isinstance(blocks, dict):
             blocks = [blocks]
@@ -251,7 +251,7 @@ def provider_aliases(module_dir: Path) -> list[str | None]:
                 clash = sorted(set(body) & set(OVERRIDE_ARGUMENTS))
                 if clash:
                     raise RegenError(
-                        f"{path}: provider \"aws\" sets {', '.join(clash)}; "
+                        f"{_label(path)}: provider \"aws\" sets {', '.join(clash)}; "
                         "leave these to the offline override")
                 alias = body.get("alias")
                 found.append(str(alias) if alias is not None else None)
@@ -398,6 +398,9 @@ def regenerate(fixture_dir: Path | str, out_path: Path | str | None = None, *,
     if not any(fixture.glob("*.tf")) and not any(fixture.glob("*.tf.json")):
         raise RegenError(f"{label}: no .tf files (a fixture directory is one root module)")
     tools = tools or find_tools()
+    before = fixture / "before"
+    aliases = provider_aliases(fixture)
+    before_aliases = provider_aliases(before) if before.is_dir() else []
     with contextlib.ExitStack() as stack:
         if moto is None:
             moto = stack.enter_context(MotoServer())
@@ -411,7 +414,6 @@ def regenerate(fixture_dir: Path | str, out_path: Path | str | None = None, *,
         tf = _Runner(tools, work, cli_config, label)
         ok = False
         try:
-            before = fixture / "before"
             if before.is_dir():
                 _copy_config(fixture, work, root_skip=NOT_CONFIG)  # its modules/, if any
                 for item in work.iterdir():
@@ -419,15 +421,14 @@ def regenerate(fixture_dir: Path | str, out_path: Path | str | None = None, *,
                         item.unlink()
                 _copy_config(before, work, root_skip=set())
                 (work / OVERRIDE_FILE).write_text(
-                    override_hcl(provider_aliases(work), moto.url), encoding="utf-8")
+                    override_hcl(before_aliases, moto.url), encoding="utf-8")
                 tf("init", "-input=false", "-no-color", phase="before/")
-                # One resource at a time: moto draws ids in request order, so this keeps them stable.
+                # One resource at a time: moto draws ids in request order (steadier ids).
                 tf("apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=1",
                    phase="before/")
                 _clear(work)
             _copy_config(fixture, work, root_skip=NOT_CONFIG)
-            (work / OVERRIDE_FILE).write_text(
-                override_hcl(provider_aliases(work), moto.url), encoding="utf-8")
+            (work / OVERRIDE_FILE).write_text(override_hcl(aliases, moto.url), encoding="utf-8")
             tf("init", "-input=false", "-no-color", phase="plan")
             tf("plan", "-out=tfcheck.tfplan", "-input=false", "-no-color", phase="plan")
             shown = tf("show", "-json", "tfcheck.tfplan", phase="show")
@@ -435,6 +436,8 @@ def regenerate(fixture_dir: Path | str, out_path: Path | str | None = None, *,
                 plan = normalise(json.loads(shown))
             except ValueError as e:
                 raise RegenError(f"{label}: terraform show -json: not JSON ({e})") from None
+            except RegenError as e:
+                raise RegenError(f"{label}: {e}") from None
             if out_path is not None:
                 Path(out_path).write_text(dumps(plan), encoding="utf-8")
             ok = True
@@ -454,18 +457,31 @@ def _label(path: Path) -> str:
         return str(path)
 
 
+def _wants_plan(fixture: Path) -> bool:
+    """False for HCL-only fixtures: their expected.json says ``"plan": false``."""
+    try:
+        expected = json.loads((fixture / "expected.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return not (isinstance(expected, dict) and expected.get("plan") is False)
+
+
 def discover(args: Sequence[str]) -> list[Path]:
-    """Fixture directories: those given, or every one below them that has ``expected.json``."""
+    """Fixture directories: those given, or every one below them that has ``expected.json``
+    (except HCL-only fixtures, whose expected.json says ``"plan": false``)."""
     roots = [Path(a) for a in args] or [FIXTURES]
     found: list[Path] = []
     for root in roots:
         if not root.is_dir():
             raise RegenError(f"{root}: not a directory")
         if any(root.glob("*.tf")) or any(root.glob("*.tf.json")):
+            if not _wants_plan(root):
+                raise RegenError(f"{root}: an HCL-only fixture (expected.json: \"plan\": false)")
             found.append(root.resolve())
             continue
         below = sorted(p.parent.resolve() for p in root.rglob("expected.json")
-                       if "before" not in p.relative_to(root).parts)
+                       if "before" not in p.relative_to(root).parts
+                       and _wants_plan(p.parent))
         if not below:
             raise RegenError(f"{root}: no fixture (no .tf files, no expected.json below)")
         found.extend(below)

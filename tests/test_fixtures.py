@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import FIXTURES, finding_set, fixture_cases
 from tfcheck.rules import ALL_RULES
 
-CASES = fixture_cases()
+CASES = fixture_cases(plans_only=False)
 
 
 def _id(path: Path) -> str:
@@ -21,12 +21,23 @@ def _id(path: Path) -> str:
 def test_expected_findings(case: Path, cli) -> None:
     expected = json.loads((case / "expected.json").read_text())
     assert expected["runs"], "a fixture states at least one run"
+    target = case if expected.get("plan") is False else case / "plan.json"
     for run in expected["runs"]:
-        result = cli(str(case / "plan.json"), "--format", "json", *run["args"])
+        result = cli(str(target), "--format", "json", *run["args"])
+        assert result.code == run["exit_code"], result.err
+        if "error" in run:
+            assert run["error"] in result.err and result.out == ""
+            continue
         assert result.err == ""
-        got = finding_set(result.json()["findings"])
-        assert got == finding_set(run["findings"]), f"args {run['args']}"
-        assert result.code == run["exit_code"]
+        report = result.json()
+        assert finding_set(report["findings"]) == finding_set(run["findings"]), f"args {run['args']}"
+        located = {(f["rule"], f["address"]): f["location"] for f in report["findings"]}
+        for f in run["findings"]:
+            if "location" in f:
+                loc = located[(f["rule"], f["address"])]
+                assert f"{loc['file']}:{loc['line']}" == f["location"]
+        if "notes" in run:
+            assert report["notes"] == run["notes"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)

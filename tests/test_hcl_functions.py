@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_hcl_eval import ERROR, UNKNOWN, FakeScope, check, expr, make_scope, run
+from tests.hcl_helpers import ERROR, UNKNOWN, FakeScope, check, expr, make_scope, run
 from tfcheck.inputs import hcl_functions
 from tfcheck.inputs.hcl_eval import Unknown, evaluate, evaluate_with_refs
 from tfcheck.inputs.hcl_functions import FUNCTIONS

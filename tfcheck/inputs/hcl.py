@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -89,7 +90,7 @@ class HclLoader:
             return None
         if len(parent.segs) >= MAX_MODULE_DEPTH or directory in _ancestors(parent):
             raise InputError(f"module {name!r} includes itself (through {directory.name})",
-                             self._rel(call.file), call.line)
+                             os.path.join(self.display, call.file), call.line)
         expanded = expand(call, parent.scope)
         inst = next(i for i in expanded if i.key == key) if isinstance(expanded, list) else None
         scope = parent.instance_scope(inst) if inst else parent.scope
@@ -111,7 +112,7 @@ class HclLoader:
             directory = (parent.dir / source).resolve()
             if not directory.is_dir():
                 raise InputError(f"module {name!r}: source {source!r} is not a directory",
-                                 self._rel(call.file), call.line)
+                                 os.path.join(self.display, call.file), call.line)
             return directory
         key = ".".join([*(n for n, _ in parent.segs), name])
         if key in self._modules_json:
@@ -127,7 +128,8 @@ class HclLoader:
                            if p.is_file())
             blocks: list[Block] = []
             for path in files:
-                blocks += parse_file(path, self._rel(str(path)))
+                rel = self._rel(str(path))
+                blocks += parse_file(path, os.path.join(self.display, rel), rel)
             self._parsed[directory] = blocks
         return self._parsed[directory]
 
@@ -161,7 +163,7 @@ class HclLoader:
                                                   make_unknown=Unknown)
                 except PolicyDocumentError as err:
                     raise InputError(f"data.aws_iam_policy_document.{block.labels[1]}: {err}",
-                                     block.file, block.line) from None
+                                     os.path.join(self.display, block.file), block.line) from None
             return {"json": render, "minified_json": lambda: _minified(render())}
         return {}
 

@@ -47,8 +47,8 @@ class Block:
         return [b for b in self.blocks if b.type == block_type]
 
 
-def parse_file(path: Path, display: str) -> list[Block]:
-    """The top-level blocks of one file; `display` is the name used in locations and errors."""
+def parse_file(path: Path, display: str, rel: str | None = None) -> list[Block]:
+    """The top-level blocks of one file; `display` names it in errors, `rel` in locations."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", display)
@@ -58,8 +58,18 @@ def parse_file(path: Path, display: str) -> list[Block]:
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror}", display) from None
     if path.name.endswith(".json"):
-        return _parse_json(text, display)
-    return parse_text(text, display)
+        blocks = _parse_json(text, display)
+    else:
+        blocks = parse_text(text, display)
+    if rel is not None:
+        _relocate(blocks, rel)
+    return blocks
+
+
+def _relocate(blocks: list[Block], rel: str) -> None:
+    for block in blocks:
+        block.file = rel
+        _relocate(block.blocks, rel)
 
 
 def parse_text(text: str, display: str) -> list[Block]:
@@ -144,7 +154,7 @@ def _parse_json(text: str, display: str) -> list[Block]:
         depth = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1,
                  "provider": 1}.get(block_type, 0)
         for labels, body in _labelled(content, depth):
-            line = _find_line(lines, labels[-1] if labels else block_type)
+            line = _find_line(lines, [block_type, *labels])
             out.append(_json_block(block_type, tuple(labels), body, display, line))
     return out
 
@@ -175,9 +185,54 @@ def _json_to_hcl(value: Any) -> str:
         return "{" + ", ".join(f"{json.dumps(k)} = {_json_to_hcl(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_json_to_hcl(v) for v in value) + "]"
+    if isinstance(value, str):
+        return _template_to_hcl(value)
     return json.dumps(value)
 
 
-def _find_line(lines: list[str], label: str) -> int:
-    needle = json.dumps(label)
-    return next((i + 1 for i, text in enumerate(lines) if needle in text), 1)
+def _template_to_hcl(text: str) -> str:
+    """A .tf.json string as an HCL quoted template: literal parts escaped, `${…}` kept verbatim
+    (the expression inside is native syntax, with its own quotes)."""
+    out = ['"']
+    i = 0
+    while i < len(text):
+        if text.startswith("${", i) or text.startswith("%{", i):
+            end = _interpolation_end(text, i + 2)
+            if end is not None:
+                out.append(text[i:end + 1])
+                i = end + 1
+                continue
+        out.append(json.dumps(text[i])[1:-1])
+        i += 1
+    return "".join(out) + '"'
+
+
+def _interpolation_end(text: str, start: int) -> int | None:
+    """Index of the `}` closing an interpolation, skipping nested braces and quoted strings."""
+    depth, i, quote = 1, start, False
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quote = False
+        elif c == '"':
+            quote = True
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def _find_line(lines: list[str], labels: list[str]) -> int:
+    """The line of a block's last label, found label by label (JSON keeps no positions)."""
+    at = 0
+    for label in labels:
+        needle = json.dumps(label)
+        at = next((i for i in range(at, len(lines)) if needle in lines[i]), at)
+    return at + 1

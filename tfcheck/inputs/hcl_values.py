@@ -180,6 +180,16 @@ def equal(a: Value, b: Value) -> bool:
     return False
 
 
+def pairs(collection: Value) -> list[tuple[Value, Value]]:
+    """What a for iterates: (index, element) of a list, (key, value) of a map in key order."""
+    collection = known(collection)
+    if isinstance(collection, Mapping):
+        return [(k, collection[k]) for k in sorted(collection)]
+    if is_list(collection):
+        return list(enumerate(collection))
+    raise ConvertError("for needs a list, set or map")
+
+
 def to_partial(value: Value) -> Value:
     """A structure with lazy mappings made plain dicts and instances made Unknown leaves."""
     if isinstance(value, InstanceRef):
