@@ -30,6 +30,17 @@ register("merge", args=(0, None))(
 register("keys")(lambda m: sorted(to_map(m)))
 register("values")(lambda m: [to_map(m)[k] for k in sorted(to_map(m))])
 register("reverse")(lambda lst: to_list(lst)[::-1])
+register("alltrue")(lambda lst: all(x is True or x == "true" for x in to_list(lst)))
+register("anytrue")(lambda lst: any(x is True or x == "true" for x in to_list(lst)))
+@register("index", args=2)
+def _index(lst: Value, value: Value) -> int:
+    for i, item in enumerate(to_list(lst)):
+        if equal(item, value):
+            return i
+    raise ValueError("item not found")
+register("sum")(lambda lst: normalize(sum(to_number(x) for x in to_list(lst))))
+# Sensitivity does not change a value; tfcheck never prints policy values anyway.
+register("sensitive", "nonsensitive")(lambda v: v)
 register("sort")(lambda lst: sorted(to_string(x) for x in to_list(lst)))
 register("setunion", args=(1, None))(lambda *sets: to_set([x for s in sets for x in to_list(s)]))
 register("compact")(lambda lst: [to_string(x) for x in map(known, to_list(lst)) if x is not None and x != ""])

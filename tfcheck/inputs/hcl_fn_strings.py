@@ -30,6 +30,9 @@ register("trimsuffix", args=2)(lambda s, p: to_string(s).removesuffix(to_string(
 register("startswith", args=2)(lambda s, p: to_string(s).startswith(to_string(p)))
 register("endswith", args=2)(lambda s, p: to_string(s).endswith(to_string(p)))
 register("strrev")(lambda s: to_string(s)[::-1])
+# Terraform's title upper-cases the first letter of every word (letters after a non-letter).
+register("title")(lambda s: re.sub(r"(?<![^\W\d_])([^\W\d_])", lambda m: m[1].upper(), to_string(s)))
+register("indent", args=2)(lambda n, s: to_string(s).replace("\n", "\n" + " " * to_int(n)))
 register("split", args=2)(lambda sep, s: _split(to_string(sep), to_string(s)))
 register("join", args=(2, None))(
     lambda sep, *ls: to_string(sep).join(to_string(x) for y in ls for x in to_list(y))

@@ -63,6 +63,8 @@ def call_function(name: str, args: list[Value], caller: Caller, text: Callable[[
         return Unknown(text())
     except (ValueError, TypeError, LookupError, ArithmeticError) as exc:
         return Unknown(text(), error=f"{name}: {exc}")
+    except Exception:  # noqa: BLE001 - input is untrusted: a function's flaw must not end the run
+        return Unknown(text())
     if isinstance(result, Unknown) and not result.text:  # made here (jsonencode, file): name the call
         return Unknown(text(), result.partial, result.error)
     return result

@@ -19,6 +19,7 @@ from tfcheck.inputs.hcl_eval import (
 )
 from tfcheck.inputs.hcl_parse import Attr, Block
 from tfcheck.inputs.hcl_scope import Attributes, Evaluated, Lazy, ModuleScope, SensitiveTracker
+from tfcheck.inputs.hcl_types import convert, parse_type
 
 META_ARGS = frozenset({"count", "for_each", "provider", "providers", "depends_on", "lifecycle",
                        "source", "version"})
@@ -137,7 +138,10 @@ class ModuleInstance:
             given = (Unknown(f"var.{name} (no value given)"), [], False)
         sensitive = "sensitive" in block.attrs and evaluate(block.attrs["sensitive"].expr,
                                                             _EMPTY_SCOPE) is True
-        return given[0], given[1], given[2] or sensitive
+        value = given[0]
+        if "type" in block.attrs:
+            value = convert(value, parse_type(block.attrs["type"].expr))
+        return value, given[1], given[2] or sensitive
 
     def _local(self, name: str) -> Evaluated:
         return self.tracker.evaluate(self.locals[name].expr, self.scope)

@@ -57,10 +57,7 @@ def parse_file(path: Path, display: str, rel: str | None = None) -> list[Block]:
         raise InputError(f"not UTF-8 text (byte {err.start})", display) from None
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror}", display) from None
-    if path.name.endswith(".json"):
-        blocks = _parse_json(text, display)
-    else:
-        blocks = parse_text(text, display)
+    blocks = _parse_json(text, display) if path.name.endswith(".json") else parse_text(text, display)
     if rel is not None:
         _relocate(blocks, rel)
     return blocks
