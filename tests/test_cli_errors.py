@@ -23,7 +23,8 @@ def assert_one_line_error(result, *fragments: str) -> None:
 @pytest.mark.parametrize(
     ("content", "fragments"),
     [
-        ('{"format_version": "1.2",\n "resource_changes": [', ["bad.json:2:23: invalid JSON: Expecting value"]),
+        ('{"format_version": "1.2",\n "resource_changes": [',
+         ["bad.json:2:23: invalid JSON: Expecting value"]),
         ("", ["bad.json: the file is empty"]),
         ('{"foo": 1}', ["bad.json: not a Terraform plan: no format_version"]),
         ('{"version": 4, "terraform_version": "1.11.4", "resources": []}',

@@ -71,6 +71,8 @@ class _Abort(Exception):
     """Nesting or work beyond the limits: the whole expression becomes Unknown."""
 
 
+MAX_NESTED_EVALUATIONS = 24  # a reference chain (local -> local -> module output ...) this long
+_NESTING: contextvars.ContextVar[int] = contextvars.ContextVar("hcl_eval_nesting", default=0)
 _ACTIVE: contextvars.ContextVar[_Evaluator | None] = contextvars.ContextVar("hcl_eval_active", default=None)
 
 
@@ -81,13 +83,20 @@ def evaluate(node: Any, scope: Scope) -> Value:
 
 def evaluate_with_refs(node: Any, scope: Scope) -> tuple[Value, list[Reference]]:
     """The value of one expression and the references it read, in order and without duplicates."""
+    depth = _NESTING.get()
+    if depth >= MAX_NESTED_EVALUATIONS:
+        # A local that reads a local that reads … (or itself): stop well before Python's own
+        # recursion limit, which third-party code (lark) would not report cleanly.
+        return Unknown("references nested too deeply (a cycle?)"), []
     evaluator = _Evaluator(scope)
     token = _ACTIVE.set(evaluator)
+    nesting = _NESTING.set(depth + 1)
     try:
         value = evaluator.eval(node)
     except (_Abort, RecursionError):
         value = Unknown(f"{source_text(node)[:200]} (too deep or too large to evaluate)")
     finally:
+        _NESTING.reset(nesting)
         _ACTIVE.reset(token)
     return value, list(evaluator.refs)
 
