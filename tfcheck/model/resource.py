@@ -59,18 +59,11 @@ class Resource:
 
     def is_unknown(self, *path: str | int) -> bool:
         """True when Terraform marks the value at `path` (or a parent of it) unknown until apply."""
-        return _walk_flag(self.unknown, path)
+        return _mark_at(self.unknown, path) is True
 
     def is_sensitive(self, *path: str | int) -> bool:
         """True when the value at `path` (or a parent or any part of it) is marked sensitive."""
-        node = self.sensitive
-        for part in path:
-            if node is True:
-                return True
-            node = _child(node, part)
-            if node is None:
-                return False
-        return _any_true(node)
+        return _any_true(_mark_at(self.sensitive, path))
 
     def get(self, *path: str | int) -> Any:
         """The known value at `path`, or None when absent (use is_unknown to tell them apart)."""
@@ -97,14 +90,15 @@ def _child(node: Any, part: str | int) -> Any:
     return None
 
 
-def _walk_flag(node: Any, path: tuple[str | int, ...]) -> bool:
+def _mark_at(node: Any, path: tuple[str | int, ...]) -> Any:
+    """The part of an after_unknown/after_sensitive shape at `path`; True if a parent is marked."""
     for part in path:
         if node is True:
             return True
         node = _child(node, part)
         if node is None:
-            return False
-    return node is True
+            return None
+    return node
 
 
 def _any_true(node: Any) -> bool:
