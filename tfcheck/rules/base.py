@@ -51,13 +51,23 @@ def chain(facts: SecretFacts) -> list[Resource]:
     return [*([facts.secret] if facts.secret else []), *facts.key.related]
 
 
+HIDDEN = "(a value marked sensitive)"
+
+
 def show(principal: Principal, sensitive: bool) -> str:
     """How a principal is named in a message: never a value the plan marks sensitive."""
-    return "(a principal marked sensitive)" if sensitive else principal.value
+    return HIDDEN if sensitive else principal.value
 
 
-def accounts_text(items: Iterable[str]) -> str:
-    names = sorted(set(items))
+def show_account(principal: Principal, sensitive: bool) -> str:
+    return HIDDEN if sensitive else (principal.account or principal.value)
+
+
+def accounts_text(principals: Iterable[Principal], sensitive: bool) -> str:
+    """The accounts of some principals, e.g. "222222222222, 333333333333"."""
+    if sensitive:
+        return "other accounts (their ids are marked sensitive)"
+    names = sorted({p.account or p.value for p in principals})
     return ", ".join(names) if names else "other accounts"
 
 

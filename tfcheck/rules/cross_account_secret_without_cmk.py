@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from tfcheck.access import Facts
 from tfcheck.findings import Finding, Level, Severity
 from tfcheck.keys import KeyKind
-from tfcheck.rules.base import Rule, accounts_text, chain, show
+from tfcheck.rules.base import Rule, accounts_text, chain
 
 
 class CrossAccountSecretWithoutCmk(Rule):
@@ -55,8 +55,7 @@ class CrossAccountSecretWithoutCmk(Rule):
         for sf in facts.secrets:
             if sf.key.kind is not KeyKind.AWS_MANAGED or not sf.accesses or sf.secret is None:
                 continue
-            who = accounts_text(show(a.principal, sf.sensitive) if a.principal.account is None
-                                else a.principal.account for a in sf.accesses)
+            who = accounts_text((a.principal for a in sf.accesses), sf.sensitive)
             verbs = "write" if all(a.writes and not a.reads for a in sf.accesses) else "read"
             yield self.finding(
                 sf.holder,

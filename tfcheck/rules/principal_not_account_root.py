@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tfcheck.access import Facts
 from tfcheck.findings import Finding, Level, Severity
-from tfcheck.rules.base import Rule, chain, show
+from tfcheck.rules.base import Rule, chain, show, show_account
 
 
 class PrincipalNotAccountRoot(Rule):
@@ -47,12 +47,14 @@ class PrincipalNotAccountRoot(Rule):
         for sf in facts.secrets:
             for principal, foreign in sf.specific:
                 who = show(principal, sf.sensitive)
+                account = show_account(principal, sf.sensitive)
                 yield self.finding(
                     sf.holder,
                     f"The policy names {principal.kind.value} {who} of account "
-                    f"{principal.account} instead of the account: if that identity is "
+                    f"{account} instead of the account: if that identity is "
                     "recreated, access silently breaks.",
-                    f"Grant arn:aws:iam::{principal.account}:root and narrow it with an "
+                    f"Grant {'the account' if sf.sensitive else f'arn:aws:iam::{account}:root'} "
+                    "rather than the identity, and narrow it with an "
                     "aws:PrincipalArn condition.",
                     subject=principal.value, related=chain(sf),
                     needs_owner=foreign is None,
