@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -72,17 +73,17 @@ def load(path: str, options: Options) -> Graph:
     if not options.use_source:
         return graph
     if options.source is not None:
-        source = Path(options.source)
+        source, display = Path(options.source), options.source
         if not source.is_dir() or not has_terraform_files(source):
             raise InputError("--source: not a directory with .tf files", options.source)
     elif path == "-":
         return graph
     else:
-        source = Path(path).resolve().parent
+        source, display = Path(path).resolve().parent, os.path.dirname(path) or "."
         if not has_terraform_files(source):
             return graph
     plan_vars = {name: v["value"] for name, v in (doc.get("variables") or {}).items()
                  if isinstance(v, dict) and "value" in v}
-    hcl = load_directory(source, plan_variables=plan_vars, display=str(source),
+    hcl = load_directory(source, plan_variables=plan_vars, display=display,
                          account_ids=options.account_ids)
     return merge(graph, hcl)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -39,9 +40,16 @@ class Location:
 
     file: str
     line: int | None = None
+    root: str = field(default="", compare=False)
+    """The scanned root directory as the user named it ("" when unknown)."""
+
+    @property
+    def path(self) -> str:
+        """The file as a path from the working directory (for CI annotations and SARIF)."""
+        return os.path.normpath(os.path.join(self.root, self.file)) if self.root else self.file
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else self.file
+        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
         values=values, unknown=unknown or None, sensitive=sensitive or None,
         configured=frozenset([*(a for a in block.attrs if a not in META_ARGS), *nested.values,
                               *nested.unknown]),
-        links=links, action="create", location=Location(file, line), lines=lines,
+        links=links, action="create", location=Location(file, line, module.loader.display), lines=lines,
     )
 
 

@@ -55,7 +55,7 @@ class Resource:
         """The attribute's line when known, else the block's."""
         if self.location is None or attribute is None or attribute not in self.lines:
             return self.location
-        return Location(self.location.file, self.lines[attribute])
+        return Location(self.location.file, self.lines[attribute], self.location.root)
 
     def is_unknown(self, *path: str | int) -> bool:
         """True when Terraform marks the value at `path` (or a parent of it) unknown until apply."""
