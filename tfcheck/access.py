@@ -20,9 +20,11 @@ from tfcheck.iam import (
     is_specific_identity,
     kms_allows_all,
 )
-from tfcheck.keys import KeyFacts, KeyKind, KeyResolver, PolicyState
+from tfcheck.key_facts import KeyFacts, KeyKind, PolicyState
+from tfcheck.keys import KeyResolver
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
+from tfcheck.secret_keys import SecretKeys, doomed_keys, key_policies, secret_keys
 
 SECRET = "aws_secretsmanager_secret"
 SECRET_POLICY = "aws_secretsmanager_secret_policy"
@@ -67,31 +69,52 @@ class SecretFacts:
     """Roles, users and sessions of other accounts named in Allow statements, with foreign-ness."""
     public: tuple[Statement, ...]
     key: KeyFacts
+    replicas: tuple[tuple[str | None, KeyFacts], ...] = ()
+    """Each replica's region and key (replicas share the resource policy)."""
 
-    def kms_allows(self, access: Access) -> Tri:
-        """Do the key's policy or grants let this principal do what its secret access needs?"""
-        if self.key.kind is not KeyKind.CUSTOMER:
+    @property
+    def keys(self) -> list[KeyFacts]:
+        """The primary's key and every replica's."""
+        return [self.key, *(key for _, key in self.replicas)]
+
+    def kms_allows(self, access: Access, key: KeyFacts | None = None) -> Tri:
+        """Does the key's policy or a grant let this principal do what its secret access needs?"""
+        key = key or self.key
+        if key.kind is not KeyKind.CUSTOMER:
             return None
-        if self.key.policy_state is PolicyState.UNKNOWN:
+        if key.policy_state is PolicyState.UNKNOWN:
             by_policy: Tri = None
-        elif self.key.policy is None:
+        elif key.policy is None:
             by_policy = False  # the default key policy lets in only the key's own account
         else:
-            by_policy = kms_allows_all(self.key.policy, access.grantee, access.kms_actions)
-        if by_policy is True or _granted(self.key.grants, access):
+            by_policy = kms_allows_all(key.policy, access.grantee, access.kms_actions)
+        if by_policy is True or _granted(key.grants, access):
             return True
         return by_policy
 
 
 @dataclass(frozen=True)
 class Facts:
+    """Everything rules look at."""
+
     graph: Graph
     owners: frozenset[str]
     secrets: tuple[SecretFacts, ...]
+    """One per (resource policy, secret): who may use the secret, and its keys."""
+    keyed: tuple[SecretKeys, ...] = ()
+    """Every secret, shared or not, with its keys."""
+    key_policies: tuple[tuple[Resource, Policy], ...] = ()
+    doomed: tuple[tuple[Resource, Resource], ...] = ()
+    """(secret, key) pairs where the plan deletes a key a remaining secret still uses."""
+    mine: frozenset[str] = frozenset()
 
     @property
     def owner_known(self) -> bool:
         return bool(self.owners)
+
+    def foreign_identities(self, policy: Policy) -> tuple[tuple[Principal, Tri], ...]:
+        """Roles, users and sessions of other accounts that a policy's Allow statements name."""
+        return _specific(policy, self.owners, self.mine)
 
 
 def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset()) -> Facts:
@@ -100,18 +123,20 @@ def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset()) -> Fac
     # it makes principals built from it non-foreign without making "foreign" decidable.
     mine = owners | ({graph.owner_placeholder} if graph.owner_placeholder else set())
     keys = KeyResolver(graph)
+    keyed = secret_keys(graph, keys)
     secrets: list[SecretFacts] = []
     for holder in graph.of_type(SECRET_POLICY):
         targets: list[Resource | None] = [*_secrets_of(graph, holder)]
         for secret in targets or [None]:
-            secrets.append(_facts(holder, secret, "policy", keys, owners, mine))
+            secrets.append(_facts(holder, secret, "policy", keys, keyed, owners, mine))
     for secret in graph.of_type(SECRET):
         # The provider reads a secret's policy back into `policy` even when a separate
         # aws_secretsmanager_secret_policy manages it: only a configured one is inline.
         if "policy" in secret.configured:
-            secrets.append(_facts(secret, secret, "policy", keys, owners, mine))
+            secrets.append(_facts(secret, secret, "policy", keys, keyed, owners, mine))
     secrets.sort(key=lambda f: (f.holder.address, f.secret.address if f.secret else ""))
-    return Facts(graph, owners, tuple(secrets))
+    return Facts(graph, owners, tuple(secrets), tuple(keyed.values()), key_policies(graph, keys),
+                 doomed_keys(graph, keys, keyed), frozenset(mine))
 
 
 def _secrets_of(graph: Graph, holder: Resource) -> list[Resource]:
@@ -122,17 +147,18 @@ def _secrets_of(graph: Graph, holder: Resource) -> list[Resource]:
 
 
 def _facts(holder: Resource, secret: Resource | None, attribute: str, keys: KeyResolver,
-           owners: frozenset[str], mine: frozenset[str]) -> SecretFacts:
+           keyed: dict[str, SecretKeys], owners: frozenset[str], mine: frozenset[str]) -> SecretFacts:
     if secret is None:
         key = KeyFacts(KeyKind.UNKNOWN, reason="the secret is not managed in this configuration")
+        replicas: tuple[tuple[str | None, KeyFacts], ...] = ()
     else:
-        key = keys.resolve(secret, "kms_key_id")
+        key, replicas = keyed[secret.address].primary, keyed[secret.address].replicas
     sensitive = holder.is_sensitive(attribute)
     if holder.is_unknown(attribute) or not holder.get(attribute):
-        return SecretFacts(holder, secret, None, sensitive, (), (), (), key)
+        return SecretFacts(holder, secret, None, sensitive, (), (), (), key, replicas)
     policy = keys.parse(holder, attribute)
     return SecretFacts(holder, secret, policy, sensitive, _accesses(policy, owners, mine),
-                       _specific(policy, owners, mine), tuple(is_public(policy)), key)
+                       _specific(policy, owners, mine), tuple(is_public(policy)), key, replicas)
 
 
 def _accesses(policy: Policy, owners: frozenset[str], mine: frozenset[str]) -> tuple[Access, ...]:

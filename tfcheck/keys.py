@@ -1,15 +1,14 @@
-"""Which KMS key encrypts a secret, and what that key's policy and grants say: resolved in the graph."""
+"""Which KMS key encrypts a secret (and each replica), and its policy and grants: resolved in the graph."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
-from enum import Enum
 
 from tfcheck.errors import InputError, PolicyError
 from tfcheck.iam import Policy, parse_policy
-from tfcheck.inputs.addresses import arn_account
+from tfcheck.inputs.addresses import arn_account, arn_region
+from tfcheck.key_facts import KeyFacts, KeyKind, PolicyState, key_properties
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 
@@ -17,50 +16,6 @@ KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key")
 ALIAS_TYPES = ("aws_kms_alias",)
 # `alias/aws/…` names are reserved for AWS-managed keys; Secrets Manager's own is aws/secretsmanager.
 _AWS_ALIAS = re.compile(r"^(?:arn:[\w-]+:kms:[\w-]*:\d*:)?alias/aws/")
-
-
-class KeyKind(str, Enum):
-    """What kind of key encrypts a secret, as far as the input proves."""
-
-    AWS_MANAGED = "aws-managed"
-    CUSTOMER = "customer"
-    """A customer-managed key whose resource is in this configuration."""
-    EXTERNAL = "external"
-    """A key outside this configuration (another account, a data source): its policy is not visible."""
-    UNKNOWN = "unknown"
-
-
-class PolicyState(str, Enum):
-    SET = "set"
-    DEFAULT = "default"
-    """No policy set: AWS's default key policy, which lets only the key's own account in."""
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class KeyFacts:
-    """The key behind one `kms_key_id`, with its policy and grants when it is in the graph."""
-
-    kind: KeyKind
-    key: Resource | None = None
-    via: tuple[Resource, ...] = ()
-    """Aliases and data sources followed to reach the key."""
-    policy: Policy | None = None
-    policy_state: PolicyState = PolicyState.UNKNOWN
-    policy_holder: Resource | None = None
-    """The aws_kms_key or aws_kms_key_policy whose `policy` applies."""
-    conflicting_policy: bool = False
-    """Both aws_kms_key.policy and an aws_kms_key_policy are set (the provider warns they conflict)."""
-    grants: tuple[Resource, ...] = ()
-    reason: str = ""
-    """For external and unknown keys: what could not be verified."""
-
-    @property
-    def related(self) -> tuple[Resource, ...]:
-        chain = [*self.via, *([self.key] if self.key else [])]
-        if self.policy_holder is not None and self.policy_holder not in chain:
-            chain.append(self.policy_holder)
-        return tuple(chain) + self.grants
 
 
 class KeyResolver:
@@ -72,89 +27,123 @@ class KeyResolver:
         self._grants: dict[str, list[Resource]] = defaultdict(list)
         self._parsed: dict[tuple[str, str], Policy] = {}
         for res in graph.of_type("aws_kms_key_policy"):
-            for key in self._keys_named(res, "key_id"):
+            for key in self.keys_named(res, "key_id"):
                 self._policies[key.address].append(res)
         for res in graph.of_type("aws_kms_grant"):
-            for key in self._keys_named(res, "key_id"):
+            for key in self.keys_named(res, "key_id"):
                 self._grants[key.address].append(res)
 
-    def resolve(self, res: Resource, *path: str | int) -> KeyFacts:
-        """The key that `res` names at `path` (e.g. ("kms_key_id",) or ("replica", 0, "kms_key_id"))."""
-        top = str(path[0])
-        if not res.is_unknown(*path):
-            return self._from_value(res.get(*path), ())
-        if top not in res.configured:
+    def resolve(self, res: Resource, attribute: str = "kms_key_id") -> KeyFacts:
+        """The key that `res.attribute` names."""
+        if not res.is_unknown(attribute):
+            return self._from_value(res.get(attribute), (), res.region)
+        return self._configured(res, attribute, res.region)
+
+    def _configured(self, res: Resource, link_name: str, region: str | None) -> KeyFacts:
+        """The key an attribute unknown until apply names, by the configuration's references."""
+        if link_name not in res.configured:
             # Optional+computed attributes are unknown in a plan even when never set: unset
             # means the AWS-managed key.
-            return KeyFacts(KeyKind.AWS_MANAGED)
-        link_name = ".".join(str(p) for p in path)
+            return KeyFacts(KeyKind.AWS_MANAGED, region=region)
         targets = self.graph.targets(res, link_name, KEY_TYPES + ALIAS_TYPES)
         if not targets:
             return KeyFacts(KeyKind.UNKNOWN, reason=f"{link_name} is unknown until apply and "
                             "does not refer to a key in this configuration")
-        return self._from_resource(targets[0], ())
+        return self._from_resource(targets[0], (), region)
 
-    def _from_value(self, value: object, via: tuple[Resource, ...]) -> KeyFacts:
+    def replicas(self, secret: Resource) -> list[tuple[str | None, KeyFacts]]:
+        """Each replica's region and key. A plan lists replicas (a set) in its own order, so
+        each is matched to its configuration block by region."""
+        out: list[tuple[str | None, KeyFacts]] = []
+        entries = secret.get("replica")
+        for j, entry in enumerate(entries if isinstance(entries, list) else []):
+            region = entry.get("region") if isinstance(entry, dict) else None
+            if not isinstance(region, str):
+                out.append((None, KeyFacts(KeyKind.UNKNOWN, reason="a replica's region is unknown")))
+                continue
+            if not secret.is_unknown("replica", j, "kms_key_id"):
+                out.append((region, self._from_value(entry.get("kms_key_id"), (), region)))
+                continue
+            block = next((i for i in range(len(entries))
+                          if secret.constants.get(f"replica.{i}.region") == region), j)
+            out.append((region, self._configured(secret, f"replica.{block}.kms_key_id", region)))
+        return out
+
+    def _from_value(self, value: object, via: tuple[Resource, ...], region: str | None) -> KeyFacts:
         if value is None or value == "":
-            return KeyFacts(KeyKind.AWS_MANAGED, via=via)
+            return KeyFacts(KeyKind.AWS_MANAGED, via=via, region=region)
         if not isinstance(value, str):
             return KeyFacts(KeyKind.UNKNOWN, via=via, reason="kms_key_id is not a string")
         if _AWS_ALIAS.match(value):
-            return KeyFacts(KeyKind.AWS_MANAGED, via=via)
+            return KeyFacts(KeyKind.AWS_MANAGED, via=via, region=arn_region(value) or region)
         found = self.graph.by_value(value, KEY_TYPES + ALIAS_TYPES)
+        if region is not None and not value.startswith("arn:"):
+            # A bare key id or alias name is looked up in the region that uses it.
+            found = [r for r in found if r.region in (None, region)] or found
         if found:
-            return self._from_resource(found[0], via)
+            return self._from_resource(found[0], via, region)
         account = arn_account(value)
         owners = self.graph.owner_accounts
         if account and owners and account not in owners:
-            return KeyFacts(KeyKind.EXTERNAL, via=via,
+            return KeyFacts(KeyKind.EXTERNAL, via=via, region=arn_region(value),
                             reason=f"the key is in account {account}, outside this configuration")
-        return KeyFacts(KeyKind.UNKNOWN, via=via,
+        return KeyFacts(KeyKind.UNKNOWN, via=via, region=arn_region(value),
                         reason=f"the key {value} is not managed in this configuration")
 
-    def _from_resource(self, target: Resource, via: tuple[Resource, ...]) -> KeyFacts:
+    def _from_resource(self, target: Resource, via: tuple[Resource, ...],
+                       region: str | None) -> KeyFacts:
         if target in via or len(via) > 8:
             return KeyFacts(KeyKind.UNKNOWN, via=via, reason="alias chain does not end at a key")
         if target.type in ALIAS_TYPES:
             chain = via + (target,)
+            name = target.get("name")
+            if isinstance(name, str) and _AWS_ALIAS.match(name):
+                return KeyFacts(KeyKind.AWS_MANAGED, via=chain, region=target.region or region)
             if target.mode == "data" or not target.is_unknown("target_key_id"):
-                name = target.get("name")
-                if isinstance(name, str) and _AWS_ALIAS.match(name):
-                    return KeyFacts(KeyKind.AWS_MANAGED, via=chain)
                 value = target.get("target_key_arn") or target.get("target_key_id")
-                return self._from_value(value, chain)
+                return self._from_value(value, chain, target.region or region)
             keys = self.graph.targets(target, "target_key_id", KEY_TYPES + ALIAS_TYPES)
             if keys:
-                return self._from_resource(keys[0], chain)
+                return self._from_resource(keys[0], chain, region)
             return KeyFacts(KeyKind.UNKNOWN, via=chain,
                             reason=f"the target of {target.address} is unknown until apply")
+        spec, usage, enabled = self._properties(target)
+        described = KeyFacts(KeyKind.EXTERNAL, region=target.region, spec=spec, usage=usage,
+                             enabled=enabled, source=target)
         if target.mode == "data":
             if target.get("key_manager") == "AWS":
-                return KeyFacts(KeyKind.AWS_MANAGED, via=via + (target,))
-            return KeyFacts(KeyKind.EXTERNAL, via=via + (target,),
-                            reason=f"the key comes from {target.address}; its policy is not "
-                                   "in this configuration")
-        return self._customer_key(target, via)
+                return described.replace(kind=KeyKind.AWS_MANAGED, via=via + (target,))
+            return described.replace(via=via + (target,),
+                                     reason=f"the key comes from {target.address}; its policy is not "
+                                            "in this configuration")
+        return self._customer_key(target, via, described)
 
-    def _customer_key(self, key: Resource, via: tuple[Resource, ...]) -> KeyFacts:
-        grants = tuple(self._grants.get(key.address, ()))
+    def _properties(self, key: Resource) -> tuple[str | None, str | None, bool | None]:
+        spec, usage, enabled = key_properties(key.values)
+        if key.type == "aws_kms_replica_key" and (spec is None or usage is None):
+            # A replica key has the key spec and usage of its multi-Region primary.
+            primaries = (self.graph.targets(key, "primary_key_arn", KEY_TYPES)
+                         if key.is_unknown("primary_key_arn")
+                         else self.graph.by_value(str(key.get("primary_key_arn")), KEY_TYPES))
+            if primaries:
+                p_spec, p_usage, _ = key_properties(primaries[0].values)
+                spec, usage = spec or p_spec, usage or p_usage
+        return spec, usage, enabled
+
+    def _customer_key(self, key: Resource, via: tuple[Resource, ...], described: KeyFacts) -> KeyFacts:
         attached = self._policies.get(key.address, [])
         holder = attached[0] if attached else key
-        conflicting = bool(attached) and "policy" in key.configured
+        facts = described.replace(kind=KeyKind.CUSTOMER, key=key, via=via, policy_holder=holder,
+                                  conflicting_policy=bool(attached) and "policy" in key.configured,
+                                  grants=tuple(self._grants.get(key.address, ())), reason="")
         if holder.is_unknown("policy"):
             if holder is key and "policy" not in key.configured:
-                return KeyFacts(KeyKind.CUSTOMER, key, via, None, PolicyState.DEFAULT, key,
-                                conflicting, grants)
-            return KeyFacts(KeyKind.CUSTOMER, key, via, None, PolicyState.UNKNOWN, holder,
-                            conflicting, grants, reason=f"the policy of {holder.address} is "
-                                                        "unknown until apply")
-        text = holder.get("policy")
-        if not text:
-            return KeyFacts(KeyKind.CUSTOMER, key, via, None, PolicyState.DEFAULT, holder,
-                            conflicting, grants)
-        policy = self.parse(holder, "policy")
-        return KeyFacts(KeyKind.CUSTOMER, key, via, policy, PolicyState.SET, holder, conflicting,
-                        grants)
+                return facts.replace(policy_state=PolicyState.DEFAULT)
+            return facts.replace(policy_state=PolicyState.UNKNOWN,
+                                 reason=f"the policy of {holder.address} is unknown until apply")
+        if not holder.get("policy"):
+            return facts.replace(policy_state=PolicyState.DEFAULT)
+        return facts.replace(policy=self.parse(holder, "policy"), policy_state=PolicyState.SET)
 
     def parse(self, holder: Resource, attribute: str) -> Policy:
         """Parse a policy attribute once, turning a malformed document into a clear InputError."""
@@ -166,11 +155,21 @@ class KeyResolver:
                 raise InputError(f"{holder.address}.{attribute}: {err}", self.graph.source) from None
         return self._parsed[cache_key]
 
-    def _keys_named(self, res: Resource, attribute: str) -> list[Resource]:
+    def keys_named(self, res: Resource, attribute: str, deleted: bool = False) -> list[Resource]:
+        """The key resources `res.attribute` names by reference or known value (ARN or id)."""
         if res.is_unknown(attribute):
             return self.graph.targets(res, attribute, KEY_TYPES)
         value = res.get(attribute)
-        if not isinstance(value, str):
-            return []
-        found = self.graph.by_value(value, KEY_TYPES)
-        return [r for r in found if r.mode == "managed"]
+        return self.keys_for_value(value, deleted) if isinstance(value, str) else []
+
+    def keys_for_value(self, value: str, deleted: bool = False) -> list[Resource]:
+        """Key resources a value names: their ARN or id, or an alias that targets them."""
+        found = self.graph.by_value(value, KEY_TYPES + ALIAS_TYPES, deleted=deleted)
+        keys = [r for r in found if r.mode == "managed" and r.type in KEY_TYPES]
+        for alias in (r for r in found if r.type in ALIAS_TYPES):
+            if alias.is_unknown("target_key_id"):
+                keys += self.graph.targets(alias, "target_key_id", KEY_TYPES)
+            elif isinstance(target := alias.get("target_key_id"), str):
+                keys += [r for r in self.graph.by_value(target, KEY_TYPES, deleted=deleted)
+                         if r.mode == "managed"]
+        return keys

@@ -99,3 +99,11 @@ def arn_account(value: object) -> str | None:
         return None
     account = parts[4]
     return account if len(account) == 12 and account.isdigit() else None
+
+
+def arn_region(value: object) -> str | None:
+    """The region of an ARN (`arn:partition:service:region:…`), if it names one."""
+    if not isinstance(value, str) or not value.startswith("arn:"):
+        return None
+    parts = value.split(":", 5)
+    return parts[3] if len(parts) == 6 and parts[3] else None

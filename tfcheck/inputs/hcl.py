@@ -102,7 +102,7 @@ class HclLoader:
             return self.tracker.evaluate(attr.expr, scope)
 
         child = ModuleInstance(self, parent.segs + ((name, key),), directory,
-                               self._blocks(directory), inputs)
+                               self._blocks(directory), inputs, parent.child_providers(call))
         child.parent = parent  # type: ignore[attr-defined]
         return child
 

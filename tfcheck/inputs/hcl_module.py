@@ -92,7 +92,8 @@ class ModuleInstance:
     """A module (the root or one instance of a module call) with its lazy scope."""
 
     def __init__(self, loader: Any, segs: Segments, directory: Path, blocks: list[Block],
-                 inputs: Callable[[str], Evaluated | None]) -> None:
+                 inputs: Callable[[str], Evaluated | None],
+                 providers: Mapping[str, Value] | None = None) -> None:
         self.loader = loader
         self.segs = segs
         self.dir = directory
@@ -110,6 +111,30 @@ class ModuleInstance:
         self._instances: dict[int, list[tuple[Instance, InstanceRef]] | Unknown] = {}
         self._children: dict[tuple[str, Key], ModuleInstance | None] = {}
         self.scope = ModuleScope(self._roots())
+        # Provider configuration name ("aws", "aws.west") -> region, as this module sees them.
+        self.providers: dict[str, Value] = dict(providers or {})
+        for b in blocks:
+            if b.type == "provider" and b.labels and "region" in b.attrs:
+                alias = evaluate(b.attrs["alias"].expr, self.scope) if "alias" in b.attrs else None
+                name = b.labels[0] + (f".{alias}" if isinstance(alias, str) else "")
+                self.providers[name] = evaluate(b.attrs["region"].expr, self.scope)
+
+    def region_of(self, block: Block) -> str | None:
+        """The region of the provider configuration a resource block uses."""
+        name = provider_ref(block.attrs["provider"].expr) if "provider" in block.attrs else None
+        region = self.providers.get(name or block.labels[0].split("_", 1)[0])
+        return region if isinstance(region, str) else None
+
+    def child_providers(self, call: Block) -> dict[str, Value]:
+        """What a module call passes down: `providers = { aws = aws.dr }`, else the defaults."""
+        passed = {k: v for k, v in self.providers.items() if "." not in k}
+        if "providers" in call.attrs:
+            mapping = call.attrs["providers"].expr.serialize()
+            for inner, outer in (mapping.items() if isinstance(mapping, dict) else ()):
+                name = provider_ref_text(str(outer))
+                if name in self.providers:
+                    passed[str(inner).strip('"')] = self.providers[name]
+        return passed
 
     @property
     def address(self) -> str:
@@ -180,6 +205,15 @@ class ModuleInstance:
     def output(self, child: ModuleInstance, name: str) -> Evaluated:
         return self.tracker.evaluate(child.outputs[name].attrs["value"].expr, child.scope) \
             if "value" in child.outputs[name].attrs else (Unknown(f"output {name}"), [], False)
+
+
+def provider_ref(expr: Any) -> str:
+    """`provider = aws.west` -> "aws.west" (a reference Terraform does not evaluate)."""
+    return provider_ref_text(str(expr.serialize()))
+
+
+def provider_ref_text(text: str) -> str:
+    return text.strip().removeprefix("${").removesuffix("}").strip()
 
 
 def _collection(items: list[tuple[Key, Value]] | Unknown, block: Block) -> Value:

@@ -50,6 +50,11 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
         links[path] = tuple(Link(a, at) for a, at in refs)
     if nested.sensitive:
         sensitive.update({name: True for name in nested.values})
+    constants: dict[str, Any] = {}
+    for name, items in nested.raw.items():
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            for sub, value in item.items():
+                constants[f"{name}.{i}.{sub}"] = value
     for name in module.loader.computed(block, dict):
         if name not in values:
             _store(name, plain(attrs[name]), values, unknown)
@@ -59,8 +64,10 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
         type=block.labels[0], name=block.labels[1], module=module.address, index=inst.key,
         values=values, unknown=unknown or None, sensitive=sensitive or None,
         configured=frozenset([*(a for a in block.attrs if a not in META_ARGS), *nested.values,
-                              *nested.unknown]),
+                              *nested.unknown, *constants]),
+        constants={k: v for k, v in constants.items() if not _has_unknown(v)},
         links=links, action="create", location=Location(file, line, module.loader.display), lines=lines,
+        region=module.region_of(block),
     )
 
 

@@ -46,3 +46,6 @@ def _fill(res: Resource, hcl: Resource) -> None:
     for attr, links in hcl.links.items():
         res.links.setdefault(attr, links)
     res.configured = res.configured | hcl.configured
+    res.region = res.region or hcl.region
+    for path, value in hcl.constants.items():
+        res.constants.setdefault(path, value)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tfcheck.errors import InputError
-from tfcheck.inputs.addresses import arn_account, module_segments
+from tfcheck.inputs.addresses import arn_account, arn_region, module_segments
 from tfcheck.inputs.plan_links import ConfigIndex, LinkResolver, expression_refs, for_each_refs
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
@@ -103,8 +103,9 @@ def build_graph(doc: dict[str, Any], name: str) -> Graph:
         config = ConfigIndex(_obj(_obj(doc.get("configuration")).get("root_module")))
         resources = _resources(doc, config, name)
         resolver = LinkResolver(config, resources)
+        regions = _provider_regions(doc)
         for res in resources:
-            _link(res, config, resolver)
+            _link(res, config, resolver, regions)
     except RecursionError:
         raise InputError("plan nested too deeply", name) from None
     owners, sources, callers = _owner_facts(doc, resources)
@@ -181,16 +182,36 @@ def _sensitive(value: Any) -> Any:
     return value if value not in (False, None) else None
 
 
-def _link(res: Resource, config: ConfigIndex, resolver: LinkResolver) -> None:
+def _link(res: Resource, config: ConfigIndex, resolver: LinkResolver,
+          regions: dict[str, str]) -> None:
     segs = module_segments(res.module)
     kind = ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}"
     block = config.resource(tuple(n for n, _ in segs), kind)
     expressions = _obj(block.get("expressions"))
-    res.configured = frozenset(expressions)
+    configured = set(expressions)
+    for attr, blocks in expressions.items():
+        for i, nested in enumerate(blocks if isinstance(blocks, list) else []):
+            for sub, expr in _obj(nested).items():
+                configured.add(f"{attr}.{i}.{sub}")
+                if isinstance(expr, dict) and "constant_value" in expr:
+                    res.constants[f"{attr}.{i}.{sub}"] = expr["constant_value"]
+    res.configured = frozenset(configured)
+    # A known ARN says where the resource is; else the region of its provider configuration.
+    res.region = arn_region(res.values.get("arn")) or regions.get(str(block.get("provider_config_key")))
     for attr, refs in expression_refs(expressions).items():
         links = resolver.resolve(refs, segs, res.index, each=for_each_refs(block))
         if links:
             res.links[attr] = tuple(links)
+
+
+def _provider_regions(doc: dict[str, Any]) -> dict[str, str]:
+    """provider_config key (`aws`, `aws.west`, `module.x:aws`) -> its region, when constant."""
+    out: dict[str, str] = {}
+    for key, provider in _obj(_obj(doc.get("configuration")).get("provider_config")).items():
+        region = _obj(_obj(_obj(provider).get("expressions")).get("region")).get("constant_value")
+        if isinstance(region, str):
+            out[key] = region
+    return out
 
 
 def _walk_state(module: dict[str, Any]) -> list[dict[str, Any]]:

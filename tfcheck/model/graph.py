@@ -59,13 +59,12 @@ class Graph:
                     out.append(res)
         return out
 
-    def by_value(self, value: str, types: tuple[str, ...]) -> list[Resource]:
-        """Live resources of `types` one of whose identifying attributes equals `value`."""
+    def by_value(self, value: str, types: tuple[str, ...], deleted: bool = False) -> list[Resource]:
+        """Resources of `types` one of whose identifying attributes equals `value`: live ones, or
+        with deleted=True only those the plan deletes."""
         if self._by_value is None:
             index: dict[str, list[Resource]] = defaultdict(list)
             for res in self.resources.values():
-                if res.deleted:
-                    continue
                 seen: set[str] = set()
                 for attr in IDENTIFYING:
                     val = res.values.get(attr)
@@ -73,7 +72,7 @@ class Graph:
                         seen.add(val)
                         index[val].append(res)
             self._by_value = dict(index)
-        return [r for r in self._by_value.get(value, ()) if r.type in types]
+        return [r for r in self._by_value.get(value, ()) if r.type in types and r.deleted == deleted]
 
     def targets(self, res: Resource, attribute: str, types: tuple[str, ...]) -> list[Resource]:
         """Live resources of `types` that `res.attribute` refers to in the configuration."""

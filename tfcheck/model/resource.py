@@ -41,11 +41,17 @@ class Resource:
     sensitive: Any = None
     """Terraform's `after_sensitive` shape: True, or nested dicts/lists of it."""
     configured: frozenset[str] = frozenset()
-    """Top-level attributes the configuration sets (tells "unset" from "unknown")."""
+    """Attributes the configuration sets (tells "unset" from "unknown"): top-level names, and
+    paths into nested blocks in configuration order ("replica.0.kms_key_id")."""
+    constants: dict[str, Any] = field(default_factory=dict)
+    """Constant values of nested block attributes by configuration path ("replica.0.region"):
+    a plan's values of set-typed blocks come in another order, these say which is which."""
     links: dict[str, tuple[Link, ...]] = field(default_factory=dict)
     """Per attribute path ("kms_key_id", "replica.0.kms_key_id"), what the expression refers to."""
     action: str = "no-op"
     """create, update, replace, no-op, read or delete."""
+    region: str | None = None
+    """The AWS region its provider configuration manages, when known."""
     location: Location | None = None
     """Where the block is written (file relative to the scanned root, line of the block)."""
     lines: dict[str, int] = field(default_factory=dict)

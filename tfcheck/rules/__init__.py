@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from tfcheck.rules.base import Rule
+from tfcheck.rules.cmk_grant_without_via_service import CmkGrantWithoutViaService
 from tfcheck.rules.cmk_missing_cross_account_grant import CmkMissingCrossAccountGrant
 from tfcheck.rules.cmk_unverifiable import CmkUnverifiable
 from tfcheck.rules.cross_account_secret_without_cmk import CrossAccountSecretWithoutCmk
 from tfcheck.rules.owner_account_unknown import OwnerAccountUnknown
+from tfcheck.rules.principal_is_deleted_identity import PrincipalIsDeletedIdentity
 from tfcheck.rules.principal_not_account_root import PrincipalNotAccountRoot
+from tfcheck.rules.replica_without_cmk import ReplicaWithoutCmk
+from tfcheck.rules.secret_cmk_being_destroyed import SecretCmkBeingDestroyed
+from tfcheck.rules.secret_cmk_disabled import SecretCmkDisabled
+from tfcheck.rules.secret_cmk_not_symmetric import SecretCmkNotSymmetric
+from tfcheck.rules.secret_policy_block_public_disabled import SecretPolicyBlockPublicDisabled
 from tfcheck.rules.secret_policy_public import SecretPolicyPublic
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -15,8 +22,15 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CmkMissingCrossAccountGrant,
     PrincipalNotAccountRoot,
     SecretPolicyPublic,
+    SecretCmkNotSymmetric,
+    ReplicaWithoutCmk,
+    PrincipalIsDeletedIdentity,
+    SecretCmkDisabled,
+    SecretCmkBeingDestroyed,
     CmkUnverifiable,
     OwnerAccountUnknown,
+    SecretPolicyBlockPublicDisabled,
+    CmkGrantWithoutViaService,
 )
 
 RULES_BY_ID: dict[str, type[Rule]] = {rule.id: rule for rule in ALL_RULES}

@@ -9,6 +9,7 @@ from typing import ClassVar
 from tfcheck.access import Facts, SecretFacts
 from tfcheck.findings import Finding, Level, Related, Severity
 from tfcheck.iam import Principal
+from tfcheck.key_facts import KeyFacts
 from tfcheck.model.resource import Resource
 
 
@@ -52,6 +53,15 @@ def chain(facts: SecretFacts) -> list[Resource]:
 
 
 HIDDEN = "(a value marked sensitive)"
+
+
+def key_name(key: KeyFacts) -> str:
+    """How a key is named in a message: its resource, or the data source that found it."""
+    if key.key is not None:
+        return key.key.address
+    if key.source is not None:
+        return key.source.address
+    return "its key"
 
 
 def show(principal: Principal, sensitive: bool) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tfcheck.access import Facts
+from tfcheck.access import Access, Facts, SecretFacts
 from tfcheck.findings import Finding, Level, Severity
+from tfcheck.key_facts import KeyFacts
 from tfcheck.rules.base import Rule, chain, show
 
 
@@ -64,27 +65,33 @@ class CmkMissingCrossAccountGrant(Rule):
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         for sf in facts.secrets:
-            if sf.secret is None or sf.key.key is None:
+            if sf.secret is None:
                 continue
-            for access in sf.accesses:
-                if sf.kms_allows(access) is not False:
+            for (region, key) in [(None, sf.key), *sf.replicas]:
+                if key.key is None:
                     continue
-                who = show(access.principal, sf.sensitive)
-                needed = " and ".join(access.kms_actions)
-                key = sf.key.key.address
-                if sf.key.policy is None:
-                    why = (f"its key {key} has no key policy, so AWS's default policy applies, "
-                           "which lets in only the key's own account")
-                else:
-                    holder = sf.key.policy_holder or sf.key.key
-                    where = "" if holder.address == key else f" (set by {holder.address})"
-                    why = f"the key policy of {key}{where} does not allow it {needed}"
-                yield self.finding(
-                    sf.holder,
-                    f"{who} may {'write' if access.writes else 'read'} {sf.secret.address}, "
-                    f"but {why}.",
-                    f"Allow {who} {needed} in the key policy of {sf.key.key.address} "
-                    "(restricted with kms:ViaService).",
-                    subject=access.principal.value, related=chain(sf),
-                    needs_owner=access.foreign is None,
-                )
+                for access in sf.accesses:
+                    if sf.kms_allows(access, key) is False:
+                        yield self._finding(sf, key, access, region)
+
+    def _finding(self, sf: SecretFacts, key: KeyFacts, access: Access, region: str | None) -> Finding:
+        assert sf.secret is not None and key.key is not None
+        who = show(access.principal, sf.sensitive)
+        needed = " and ".join(access.kms_actions)
+        name = key.key.address
+        if key.policy is None:
+            why = (f"its key {name} has no key policy, so AWS's default policy applies, "
+                   "which lets in only the key's own account")
+        else:
+            holder = key.policy_holder or key.key
+            where = "" if holder.address == name else f" (set by {holder.address})"
+            why = f"the key policy of {name}{where} does not allow it {needed}"
+        replica = f" (its replica in {region})" if region else ""
+        return self.finding(
+            sf.holder,
+            f"{who} may {'write' if access.writes else 'read'} {sf.secret.address}{replica}, "
+            f"but {why}.",
+            f"Allow {who} {needed} in the key policy of {name} (restricted with kms:ViaService).",
+            subject=access.principal.value + (f" {name}" if region else ""), related=chain(sf),
+            needs_owner=access.foreign is None,
+        )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tfcheck.access import Facts, SecretFacts
 from tfcheck.findings import Finding, Level, Severity
-from tfcheck.keys import KeyKind
+from tfcheck.key_facts import KeyKind
 from tfcheck.rules.base import Rule, chain
 
 
@@ -62,9 +62,12 @@ def _reason(sf: SecretFacts) -> str | None:
         return None
     if sf.secret is None:
         return "the secret is not managed in this configuration"
-    if sf.key.kind in (KeyKind.EXTERNAL, KeyKind.UNKNOWN):
-        return sf.key.reason
-    undecided = [a for a in sf.accesses if sf.kms_allows(a) is None]
-    if sf.key.kind is KeyKind.CUSTOMER and undecided:
-        return sf.key.reason or "the key policy does not say for certain"
+    for key in sf.keys:
+        if key.kind in (KeyKind.EXTERNAL, KeyKind.UNKNOWN):
+            return key.reason
+        if key.conflicting_policy and key.key is not None:
+            return (f"{key.key.address} has both a policy argument and an aws_kms_key_policy; "
+                    "they overwrite each other, so which one AWS ends up with depends on apply order")
+        if key.kind is KeyKind.CUSTOMER and any(sf.kms_allows(a, key) is None for a in sf.accesses):
+            return key.reason or "the key policy does not say for certain"
     return None

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tfcheck.access import Facts
 from tfcheck.findings import Finding, Level, Severity
-from tfcheck.keys import KeyKind
+from tfcheck.key_facts import KeyKind
 from tfcheck.rules.base import Rule, accounts_text, chain
 
 

@@ -10,7 +10,7 @@ from tfcheck.rules.base import Rule, chain, show, show_account
 
 
 class PrincipalNotAccountRoot(Rule):
-    """A secret policy names a role or user of another account instead of the account.
+    """A secret policy (or its key's policy) names a role or user of another account, not the account.
 
     **Why.** IAM stores a role or user principal in a resource policy as that identity's
     unique ID. When the other account deletes and recreates the role (a routine redeploy),
@@ -44,13 +44,24 @@ class PrincipalNotAccountRoot(Rule):
     level = Level.SOFT_MANDATORY
 
     def check(self, facts: Facts) -> Iterator[Finding]:
+        seen: set[tuple[str, str]] = set()
         for sf in facts.secrets:
-            for principal, foreign in sf.specific:
+            named = [(sf.holder, principal, foreign) for principal, foreign in sf.specific]
+            if sf.accesses:
+                # The key policy of a shared secret's key is the other half of the same grant.
+                for key in sf.keys:
+                    if key.policy is not None and key.policy_holder is not None:
+                        named += [(key.policy_holder, principal, foreign)
+                                  for principal, foreign in facts.foreign_identities(key.policy)]
+            for holder, principal, foreign in named:
+                if (holder.address, principal.value) in seen:
+                    continue
+                seen.add((holder.address, principal.value))
                 who = show(principal, sf.sensitive)
                 account = show_account(principal, sf.sensitive)
                 yield self.finding(
-                    sf.holder,
-                    f"The policy names {principal.kind.value} {who} of account "
+                    holder,
+                    f"The policy of {holder.address} names {principal.kind.value} {who} of account "
                     f"{account} instead of the account: if that identity is "
                     "recreated, access silently breaks.",
                     f"Grant {'the account' if sf.sensitive else f'arn:aws:iam::{account}:root'} "

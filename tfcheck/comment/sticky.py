@@ -1,0 +1,76 @@
+"""One sticky comment per tag: find ours by its hidden marker, then update, add, or replace it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from tfcheck.errors import ConfigError
+
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class Behavior(str, Enum):
+    """What to do with the comment a previous run left."""
+
+    update = "update"
+    """Edit it in place (create it on the first run): one comment, always current."""
+    new = "new"
+    """Always add a new comment; old ones stay."""
+    delete_and_new = "delete-and-new"
+    """Delete every earlier one, then add a new comment at the bottom of the conversation."""
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    body: str
+    url: str = ""
+
+
+class Forge(Protocol):
+    """The four calls a sticky comment needs; GitHub and GitLab implement them."""
+
+    where: str
+    """The pull/merge request, for messages, e.g. "acme/infra#7"."""
+
+    def comments(self) -> Iterator[Comment]: ...
+
+    def create(self, body: str) -> Comment: ...
+
+    def update(self, comment: Comment, body: str) -> Comment: ...
+
+    def delete(self, comment: Comment) -> None: ...
+
+
+def marker(tag: str) -> str:
+    """The hidden first line that identifies our comment; the tag keeps several tfcheck jobs apart."""
+    if not _TAG.match(tag):
+        raise ConfigError(f"--tag {tag!r}: use letters, digits, '.', '_' and '-' (at most 64)")
+    return f"<!-- tfcheck:{tag} -->"
+
+
+def comment_body(markdown: str, tag: str) -> str:
+    return f"{marker(tag)}\n{markdown}"
+
+
+def is_ours(comment: Comment, tag: str) -> bool:
+    # The marker must open the body: someone quoting or mentioning it elsewhere is not our comment.
+    return comment.body.lstrip().startswith(marker(tag))
+
+
+def publish(forge: Forge, body: str, tag: str, behavior: Behavior) -> tuple[str, Comment]:
+    """Post `body` as `behavior` says; returns what was done ("created" or "updated") and the comment."""
+    if behavior is Behavior.new:
+        return "created", forge.create(body)
+    ours = [c for c in forge.comments() if is_ours(c, tag)]
+    if behavior is Behavior.update and ours:
+        # The newest one is the one a reader sees last; older duplicates are left alone.
+        return "updated", forge.update(ours[-1], body)
+    if behavior is Behavior.delete_and_new:
+        for comment in ours:
+            forge.delete(comment)
+    return "created", forge.create(body)

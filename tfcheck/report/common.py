@@ -1,0 +1,47 @@
+"""What several reporters share: rule documentation links, counts, and paths as CI tools want them."""
+
+from __future__ import annotations
+
+from tfcheck.enforce import Judged, Outcome, Result
+from tfcheck.findings import Location
+from tfcheck.rules import RULES_BY_ID
+
+REPO_URL = "https://github.com/tfcheck/tfcheck"
+"""Where tfcheck lives; the one place to change if the repository moves."""
+RULES_DOC_URL = f"{REPO_URL}/blob/main/docs/rules.md"
+
+WHOLE_CONFIGURATION = "(whole configuration)"
+"""How a finding without an address (one about the whole input) is named, as in the text report."""
+
+
+def rule_url(rule_id: str) -> str:
+    """The rule's documentation: one heading per rule id in docs/rules.md (ids are already anchors)."""
+    return f"{RULES_DOC_URL}#{rule_id}"
+
+
+def rule_title(rule_id: str) -> str:
+    rule = RULES_BY_ID.get(rule_id)
+    return rule.title if rule else rule_id
+
+
+def counts(result: Result) -> str:
+    """E.g. "2 blocking, 0 advisory, 0 overridden", in the text report's words."""
+    return (f"{result.count(Outcome.BLOCKING)} blocking, {result.count(Outcome.ADVISORY)} advisory, "
+            f"{result.count(Outcome.OVERRIDDEN)} overridden")
+
+
+def is_suppressed(j: Judged) -> bool:
+    """Let through on purpose (overridden; later waived or baselined): neither blocking nor advisory."""
+    return j.outcome not in (Outcome.BLOCKING, Outcome.ADVISORY)
+
+
+def posix_path(loc: Location) -> str:
+    """The file from the working directory with forward slashes, as CI annotations expect."""
+    return loc.path.replace("\\", "/")
+
+
+def describe(j: Judged) -> str:
+    """Message, fix and note in one paragraph, for formats with a single text field."""
+    f = j.finding
+    text = f"{f.message} Fix: {f.remediation}"
+    return f"{text} ({j.note})" if j.note else text

@@ -1,0 +1,46 @@
+"""GitHub Actions workflow commands: one ::error/::warning/::notice annotation per finding, at file and line.
+
+Blocking findings are errors; the rest are warnings, or notices when they are only information.
+A last plain line gives the counts (plain lines are only logged, never annotations).
+"""
+
+from __future__ import annotations
+
+from tfcheck.enforce import Judged, Outcome, Result
+from tfcheck.findings import Severity
+from tfcheck.report.common import counts, describe, posix_path, rule_title
+
+
+def render(result: Result) -> str:
+    lines = [_annotation(j) for j in result.judged]
+    lines += [f"tfcheck: {counts(result)}"]
+    return "\n".join(lines) + "\n"
+
+
+def command(j: Judged) -> str:
+    if j.outcome is Outcome.BLOCKING:
+        return "error"
+    return "notice" if j.finding.severity is Severity.INFO else "warning"
+
+
+def _annotation(j: Judged) -> str:
+    f = j.finding
+    props: list[tuple[str, str]] = []
+    if f.location:
+        props.append(("file", posix_path(f.location)))
+        if f.location.line:
+            props.append(("line", str(f.location.line)))
+    props.append(("title", f"{f.rule}: {rule_title(f.rule)}"))
+    where = f"{f.address}: " if f.address else ""
+    joined = ",".join(f"{key}={escape_property(value)}" for key, value in props)
+    return f"::{command(j)} {joined}::{escape_data(where + describe(j))}"
+
+
+def escape_data(text: str) -> str:
+    """The message part: %, CR and LF would end or corrupt the command."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A property value: as data, plus the ':' and ',' that separate properties."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,136 @@
+"""Markdown report: the pull/merge request comment, kept under GitHub's 65,536-character limit.
+
+A one-line verdict, a table of blocking findings, and collapsed <details> for everything that
+does not block. The hidden marker that makes the comment sticky is added by tfcheck.comment.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tfcheck import __version__
+from tfcheck.enforce import Judged, Outcome, Result
+from tfcheck.report.common import RULES_DOC_URL, WHOLE_CONFIGURATION, is_suppressed, rule_url
+
+LIMIT = 65_536
+"""GitHub's maximum comment body, in characters."""
+BUDGET = LIMIT - 1_000
+"""What the report may use: room is left for the commenter's marker and the truncation note."""
+CELL_LIMIT = 1_000
+"""A single message longer than this is cut, so one finding cannot eat the whole comment."""
+
+_HEADER = ["| Rule | Resource | File | Finding |", "|---|---|---|---|"]
+# Markdown punctuation that could start emphasis, code, links or a table cell. An underscore
+# inside a word (kms_key_id) is literal in GitHub and GitLab markdown, so only one at a word
+# boundary is escaped, which keeps identifiers readable in the raw comment.
+_ESCAPE = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+@dataclass
+class _Section:
+    opening: list[str]
+    rows: list[str]
+    closing: list[str] = field(default_factory=list)
+
+
+def render(result: Result) -> str:
+    blocking = [j for j in result.judged if j.outcome is Outcome.BLOCKING]
+    suppressed = [j for j in result.judged if is_suppressed(j)]
+    advisory = [j for j in result.judged if j.outcome is Outcome.ADVISORY]
+    sections = []
+    if blocking:
+        sections.append(_Section(["", *_HEADER], [_row(j) for j in blocking]))
+    for title, judged in ((f"{_n(len(suppressed), 'finding')} let through (overridden)", suppressed),
+                          (_n(len(advisory), "advisory finding"), advisory)):
+        if judged:
+            sections.append(_Section(["", "<details>", f"<summary>{title}</summary>", "", *_HEADER],
+                                     [_row(j) for j in judged], ["", "</details>"]))
+    if result.notes:
+        sections.append(_Section(["", "<details>", f"<summary>{_n(len(result.notes), 'note')}</summary>",
+                                   ""], [f"- {_text(note)}" for note in result.notes],
+                                  ["", "</details>"]))
+    footer = ["", f"<sub>tfcheck {__version__} · [rule documentation]({RULES_DOC_URL})</sub>"]
+    return _fit([_verdict(result), "", _context(result)], sections, footer, len(result.judged))
+
+
+def _verdict(result: Result) -> str:
+    blocking = result.count(Outcome.BLOCKING)
+    # Like the text summary, a passing verdict never says "fail": pipelines grep for it.
+    rest = (f"{result.count(Outcome.ADVISORY)} advisory, "
+            f"{result.count(Outcome.OVERRIDDEN)} overridden")
+    if blocking:
+        return f":x: **tfcheck: {_n(blocking, 'blocking finding')}** ({rest})"
+    return f":white_check_mark: **tfcheck: nothing blocking** ({rest})"
+
+
+def _context(result: Result) -> str:
+    inputs = ", ".join(_code(i) for i in result.inputs) or "no input"
+    owners = "; ".join(result.owners) if result.owners else "unknown"
+    return (f"Checked {inputs}: {_n(result.secrets_checked, 'secret')}, "
+            f"owner account {_text(owners)}.")
+
+
+def _row(j: Judged) -> str:
+    f = j.finding
+    rule = f"[{f.rule}]({rule_url(f.rule)})<br>{f.severity.value}"
+    resource = _code(f.address, table=True) if f.address else _text(WHOLE_CONFIGURATION)
+    where = _code(str(f.location), table=True) if f.location else ""
+    finding = f"{_text(f.message)}<br>**Fix:** {_text(f.remediation)}"
+    if j.note:
+        finding += f"<br>_{_text(j.note)}_"
+    return f"| {rule} | {resource} | {where} | {finding} |"
+
+
+def _fit(head: list[str], sections: list[_Section], footer: list[str], total: int) -> str:
+    """Everything if it fits; else whole rows in order until the budget is spent, and a note."""
+    lines = list(head)
+    used = _size(lines) + _size(footer)
+    shown = 0
+    truncated = False
+    for section in sections:
+        cost = _size(section.opening) + _size(section.closing)
+        fitting: list[str] = []
+        for row in section.rows:
+            if truncated or used + cost + _size(fitting) + _size([row]) > BUDGET:
+                truncated = True
+                break
+            fitting.append(row)
+        if fitting:
+            lines += section.opening + fitting + section.closing
+            used += cost + _size(fitting)
+            shown += sum(1 for row in fitting if row.startswith("|"))
+    if truncated:
+        lines += ["", f"**Truncated:** {total - shown} of {_n(total, 'finding')} are not shown here "
+                      f"(a comment holds at most {LIMIT:,} characters). Run tfcheck in the pipeline "
+                      "with `--format text` or `--output sarif=…` for all of them."]
+    return "\n".join(lines + footer) + "\n"
+
+
+def _size(lines: Iterable[str]) -> int:
+    # GitHub counts UTF-16 code units; a character outside the BMP counts twice.
+    return sum(len(line.encode("utf-16-le")) // 2 + 1 for line in lines)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _text(text: str) -> str:
+    """Prose in a table cell: no HTML, no accidental emphasis or links, one line."""
+    if len(text) > CELL_LIMIT:
+        text = text[:CELL_LIMIT] + "…"
+    text = _ESCAPE.sub(r"\\\1", html.escape(text, quote=False))
+    return text.replace("\r", "").replace("\n", "<br>")
+
+
+def _code(text: str, table: bool = False) -> str:
+    """An inline code span that survives backticks in the text (and pipes inside a table)."""
+    text = " ".join(text.split())
+    if table:
+        text = text.replace("|", "\\|")
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

@@ -1,0 +1,133 @@
+"""SARIF 2.1.0 report for code scanning: results point at the .tf file and line, never at the plan."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+from urllib.parse import quote
+
+from tfcheck import __version__
+from tfcheck.enforce import Judged, Outcome, Result
+from tfcheck.findings import Level, Location, Severity
+from tfcheck.report.common import (
+    REPO_URL,
+    WHOLE_CONFIGURATION,
+    describe,
+    is_suppressed,
+    posix_path,
+    rule_url,
+)
+from tfcheck.rules import ALL_RULES
+from tfcheck.rules.base import Rule
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+# GitHub ranks security alerts by this CVSS-like score (critical >= 9.0, high >= 7.0, ...).
+SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
+                     Severity.LOW: "3.0", Severity.INFO: "0.0"}
+
+
+def render(result: Result) -> str:
+    rule_index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "tfcheck",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": REPO_URL,
+            "rules": [_rule(rule) for rule in ALL_RULES],
+        }},
+        "invocations": [_invocation(result)],
+        "results": [_result(j, rule_index) for j in result.judged],
+    }
+    doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def level(j: Judged) -> str:
+    """Blocking is an error; what does not block is a warning, or a note when it is only information."""
+    if j.outcome is Outcome.BLOCKING:
+        return "error"
+    return _quiet_level(j.finding.severity)
+
+
+def _quiet_level(severity: Severity) -> str:
+    return "note" if severity in (Severity.LOW, Severity.INFO) else "warning"
+
+
+def _rule(rule: type[Rule]) -> dict[str, Any]:
+    doc = rule.doc()
+    default = "error" if rule.level is not Level.ADVISORY else _quiet_level(rule.severity)
+    return {
+        "id": rule.id,
+        "name": _camel(rule.id),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.summary()},
+        "help": {"text": doc.replace("**", ""), "markdown": doc},
+        "helpUri": rule_url(rule.id),
+        "defaultConfiguration": {"level": default},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "tags": ["security", "terraform", "aws", f"severity/{rule.severity.value}",
+                     f"enforcement/{rule.level.value}"],
+        },
+    }
+
+
+def _camel(rule_id: str) -> str:
+    """SARIF's `name` is an identifier-like label: cross-account-x -> CrossAccountX."""
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", rule_id))
+
+
+def _invocation(result: Result) -> dict[str, Any]:
+    # Notes about what the inputs could not cover are tool notifications, not results.
+    out: dict[str, Any] = {"executionSuccessful": True}
+    if result.notes:
+        out["toolExecutionNotifications"] = [
+            {"level": "note", "message": {"text": note}} for note in result.notes]
+    return out
+
+
+def _result(j: Judged, rule_index: dict[str, int]) -> dict[str, Any]:
+    f = j.finding
+    out: dict[str, Any] = {"ruleId": f.rule}
+    if f.rule in rule_index:
+        out["ruleIndex"] = rule_index[f.rule]
+    out["level"] = level(j)
+    out["message"] = {"text": describe(j)}
+    out["locations"] = [_location(f.location, f.address)]
+    if f.related:
+        out["relatedLocations"] = [
+            {"id": i, **_location(r.location, r.address), "message": {"text": r.address}}
+            for i, r in enumerate(f.related, start=1)]
+    out["partialFingerprints"] = {"tfcheck/v1": f.fingerprint}
+    if is_suppressed(j):
+        out["suppressions"] = [{"kind": "external", "status": "accepted",
+                                "justification": j.note or j.outcome.value}]
+    out["properties"] = {"severity": f.severity.value, "enforcement_level": j.level.value,
+                         "outcome": j.outcome.value}
+    return out
+
+
+def _location(loc: Location | None, address: str | None) -> dict[str, Any]:
+    logical = [{"fullyQualifiedName": address, "kind": "resource"} if address
+               else {"name": WHOLE_CONFIGURATION, "kind": "module"}]
+    if loc is None:
+        return {"logicalLocations": logical}
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc)}}
+    if loc.line:
+        physical["region"] = {"startLine": loc.line}
+    return {"physicalLocation": physical, "logicalLocations": logical}
+
+
+def _uri(loc: Location) -> str:
+    """A relative URI from the working directory (what code scanning resolves against the checkout)."""
+    path = posix_path(loc)
+    if PurePosixPath(path).is_absolute():
+        return PurePosixPath(path).as_uri()
+    if PureWindowsPath(loc.path).is_absolute():
+        return PureWindowsPath(loc.path).as_uri()
+    return quote(posixpath.normpath(path), safe="/")
