@@ -107,6 +107,8 @@ class Facts:
     doomed: tuple[tuple[Resource, Resource], ...] = ()
     """(secret, key) pairs where the plan deletes a key a remaining secret still uses."""
     mine: frozenset[str] = frozenset()
+    trusted: frozenset[str] = frozenset()
+    """Accounts tfcheck.hcl calls trusted: still foreign for KMS, named as trusted in reports."""
 
     @property
     def owner_known(self) -> bool:
@@ -117,7 +119,8 @@ class Facts:
         return _specific(policy, self.owners, self.mine)
 
 
-def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset()) -> Facts:
+def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset(),
+                trusted: frozenset[str] = frozenset()) -> Facts:
     owners = graph.owner_accounts | extra_owners
     # The stand-in account of data.aws_caller_identity is the owner's, but proves no number:
     # it makes principals built from it non-foreign without making "foreign" decidable.
@@ -136,7 +139,7 @@ def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset()) -> Fac
             secrets.append(_facts(secret, secret, "policy", keys, keyed, owners, mine))
     secrets.sort(key=lambda f: (f.holder.address, f.secret.address if f.secret else ""))
     return Facts(graph, owners, tuple(secrets), tuple(keyed.values()), key_policies(graph, keys),
-                 doomed_keys(graph, keys, keyed), frozenset(mine))
+                 doomed_keys(graph, keys, keyed), frozenset(mine), trusted)
 
 
 def _secrets_of(graph: Graph, holder: Resource) -> list[Resource]:

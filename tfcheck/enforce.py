@@ -1,20 +1,28 @@
-"""Enforcement: sorts findings into blocking / advisory / overridden (never drops one), and the exit code."""
+"""Enforcement: gives every finding an outcome (never drops one) and alone decides the exit code."""
 
 from __future__ import annotations
 
+import datetime as dt
+import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from tfcheck.config import Waiver
 from tfcheck.errors import ConfigError
-from tfcheck.findings import Finding, Level, Severity
-from tfcheck.rules import RULES_BY_ID
+from tfcheck.findings import Finding, Level
+from tfcheck.rules import ALL_RULES
 
 
 class Outcome(str, Enum):
     BLOCKING = "blocking"
     ADVISORY = "advisory"
     OVERRIDDEN = "overridden"
+    """A soft-mandatory finding let through with --override (and its reason)."""
+    WAIVED = "waived"
+    """Matched by a waiver in tfcheck.hcl or an inline `# tfcheck:ignore`; shown, never blocking."""
+    BASELINED = "baselined"
+    """Recorded in the --baseline file: an old finding, shown, not blocking."""
 
 
 @dataclass(frozen=True)
@@ -49,37 +57,80 @@ class Result:
         return 1 if self.count(Outcome.BLOCKING) else 0
 
 
-def check_overrides(overrides: Iterable[str]) -> None:
+@dataclass(frozen=True)
+class Enforcement:
+    """How findings are judged: levels (built-in defaults, then tfcheck.hcl) and exceptions."""
+
+    levels: Mapping[str, Level] = field(default_factory=lambda: {r.id: r.level for r in ALL_RULES})
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    """--override RULE -> --override-reason."""
+    waivers: tuple[Waiver, ...] = ()
+    inline: Mapping[str, str] = field(default_factory=dict)
+    """Fingerprint -> reason of an inline `# tfcheck:ignore` that covers the finding."""
+    baseline: frozenset[str] = frozenset()
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+def check_overrides(overrides: Iterable[str], levels: Mapping[str, Level]) -> None:
     for rule_id in overrides:
-        rule = RULES_BY_ID.get(rule_id)
-        if rule is None:
+        if rule_id not in levels:
             raise ConfigError(f"--override {rule_id}: no such rule (see `tfcheck rules`)")
-        if rule.level is Level.HARD_MANDATORY:
-            raise ConfigError(f"--override {rule_id}: the rule is hard-mandatory and cannot be "
-                              "overridden")
+        if levels[rule_id] is not Level.SOFT_MANDATORY:
+            raise ConfigError(f"--override {rule_id}: only soft-mandatory rules can be overridden; "
+                              f"this one is {levels[rule_id].value}")
 
 
 def judge(findings: Iterable[Finding], *, owner_known: bool,
-          overrides: Mapping[str, str]) -> tuple[Judged, ...]:
-    """Give every finding its outcome, sorted worst first and then by address."""
+          enforcement: Enforcement) -> tuple[tuple[Judged, ...], tuple[str, ...]]:
+    """Every finding with its outcome (worst first, then by address), and notes about waivers."""
     out: list[Judged] = []
+    used: set[Waiver] = set()
     for f in findings:
-        level = RULES_BY_ID[f.rule].level if f.rule in RULES_BY_ID else Level.ADVISORY
-        outcome, note = Outcome.BLOCKING, ""
-        if level is Level.ADVISORY:
-            outcome = Outcome.ADVISORY
+        level = enforcement.levels.get(f.rule, Level.ADVISORY)
+        waiver = _waiver_for(f, enforcement, used)
+        if waiver is not None:
+            outcome, note = Outcome.WAIVED, f"waived: {waiver}"
+        elif f.fingerprint in enforcement.baseline:
+            outcome, note = Outcome.BASELINED, "in the baseline"
+        elif level is Level.ADVISORY:
+            outcome, note = Outcome.ADVISORY, ""
         elif f.needs_owner and not owner_known:
             outcome, note = Outcome.ADVISORY, "advisory because the owner account is unknown"
-        elif level is Level.SOFT_MANDATORY and f.rule in overrides:
-            reason = overrides[f.rule]
-            outcome = Outcome.OVERRIDDEN
-            note = f"overridden: {reason}" if reason else "overridden"
+        elif level is Level.SOFT_MANDATORY and f.rule in enforcement.overrides:
+            reason = enforcement.overrides[f.rule]
+            outcome, note = Outcome.OVERRIDDEN, f"overridden: {reason}" if reason else "overridden"
+        else:
+            outcome, note = Outcome.BLOCKING, ""
         out.append(Judged(f, level, outcome, note))
-    order = {Outcome.BLOCKING: 0, Outcome.OVERRIDDEN: 1, Outcome.ADVISORY: 2}
-    out.sort(key=lambda j: (order[j.outcome], _severity_rank(j.finding.severity),
-                            j.finding.sort_key()))
-    return tuple(out)
+    out.sort(key=lambda j: (_ORDER[j.outcome], j.finding.severity.rank, j.finding.sort_key()))
+    return tuple(out), _waiver_notes(enforcement, used)
 
 
-def _severity_rank(severity: Severity) -> int:
-    return severity.rank
+_ORDER = {Outcome.BLOCKING: 0, Outcome.OVERRIDDEN: 1, Outcome.ADVISORY: 2, Outcome.BASELINED: 3,
+          Outcome.WAIVED: 4}
+
+
+def _waiver_for(f: Finding, enforcement: Enforcement, used: set[Waiver]) -> str | None:
+    if f.fingerprint in enforcement.inline:
+        return f"{enforcement.inline[f.fingerprint]} (inline tfcheck:ignore)"
+    for waiver in enforcement.waivers:
+        if waiver.rule == f.rule and fnmatch.fnmatchcase(f.address or "", waiver.address):
+            used.add(waiver)
+            if waiver.expires is None or waiver.expires >= enforcement.today:
+                until = f", until {waiver.expires.isoformat()}" if waiver.expires else ""
+                return f"{waiver.reason} ({waiver.file}:{waiver.line}{until})"
+    return None
+
+
+def _waiver_notes(enforcement: Enforcement, used: set[Waiver]) -> tuple[str, ...]:
+    notes = []
+    for w in enforcement.waivers:
+        where = f"{w.file}:{w.line}"
+        if w.expires is not None and w.expires < enforcement.today:
+            state = "matches findings again" if w in used else "matches nothing"
+            notes.append(f"waiver at {where} ({w.rule} on {w.address}) expired on "
+                         f"{w.expires.isoformat()} and no longer waives; it {state}")
+        elif w not in used:
+            notes.append(f"waiver at {where} ({w.rule} on {w.address}) matches no finding: "
+                         "it is stale and can be removed")
+    return tuple(notes)

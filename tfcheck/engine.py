@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tfcheck.access import build_facts
-from tfcheck.enforce import Result, check_overrides, judge
+from tfcheck.baseline import read_baseline, write_baseline
+from tfcheck.config import RuleSettings, find_config, load_config
+from tfcheck.enforce import Enforcement, Result, check_overrides, judge
 from tfcheck.errors import ConfigError, InputError
 from tfcheck.findings import Finding
 from tfcheck.inputs.hcl import has_terraform_files, load_directory
@@ -17,6 +20,7 @@ from tfcheck.inputs.merge import merge
 from tfcheck.inputs.plan import build_graph, read_plan
 from tfcheck.model.graph import Graph
 from tfcheck.rules import ALL_RULES
+from tfcheck.rules.custom import compile_rule
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 
@@ -33,32 +37,77 @@ class Options:
     use_source: bool = True
     var_files: Sequence[str] = ()
     variables: Sequence[str] = ()
+    config: str | None = None
+    """--config FILE; else tfcheck.hcl in the working directory or a scanned root."""
+    baseline: str | None = None
+    write_baseline: str | None = None
+    today: dt.date | None = None
+    """For tests of waiver expiry; else the real date."""
 
 
 def run(options: Options) -> Result:
     for account in options.account_ids:
         if not _ACCOUNT.match(account):
             raise ConfigError(f"--account-id {account!r}: an AWS account id is 12 digits")
-    check_overrides(options.overrides)
-    extra = frozenset(options.account_ids)
+    config = load_config(find_config(options.config, _roots(options.inputs)),
+                         {r.id for r in ALL_RULES})
+    rules = [r() for r in ALL_RULES if config.rules.get(r.id, RuleSettings()).enabled]
+    custom = [compile_rule(spec) for spec in config.custom if spec.settings.enabled]
+    levels = {r.id: config.rules.get(r.id, RuleSettings()).level or r.level for r in ALL_RULES}
+    levels.update({c.id: c.level for c in custom})
+    check_overrides(options.overrides, levels)
+    severities = {rule_id: s.severity for rule_id, s in config.rules.items() if s.severity}
+    extra = frozenset([*options.account_ids, *config.owners])
+    owners = {a: f"{a} (--account-id)" for a in options.account_ids}
+    owners.update({a: f"{a} ({config.file})" for a in config.owners if a not in owners})
     findings: list[Finding] = []
-    owners: dict[str, str] = {a: f"{a} (--account-id)" for a in options.account_ids}
-    owner_known = True
-    secrets = 0
+    inline: dict[str, str] = {}
+    owner_known, secrets = True, 0
     notes: list[str] = []
     for path in options.inputs:
         graph = load(path, options)
         notes += graph.notes
-        facts = build_facts(graph, extra)
+        facts = build_facts(graph, extra, frozenset(config.trusted))
         for source in graph.owner_sources:
             owners.setdefault(source.split(" ", 1)[0], source)
         owner_known = owner_known and facts.owner_known
         secrets += len({sf.secret.address for sf in facts.secrets if sf.secret})
-        for rule in ALL_RULES:
-            findings.extend(rule().check(facts))
-    judged = judge(findings, owner_known=owner_known, overrides=options.overrides)
+        found = [f for rule in rules for f in rule.check(facts)]
+        found += [f for rule in custom for f in rule.check(graph)]
+        found = [replace(f, severity=severities[f.rule]) if f.rule in severities else f for f in found]
+        inline.update(_inline_waivers(graph, found, set(levels)))
+        findings += found
+    baseline = read_baseline(options.baseline) if options.baseline else frozenset()
+    if options.write_baseline:
+        write_baseline(options.write_baseline, findings)
+        baseline |= {f.fingerprint for f in findings}
+    enforcement = Enforcement(levels, options.overrides, config.waivers, inline, baseline,
+                              options.today or dt.date.today())
+    judged, waiver_notes = judge(findings, owner_known=owner_known, enforcement=enforcement)
     return Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
-                  secrets, dict(options.overrides), tuple(dict.fromkeys(notes)))
+                  secrets, dict(options.overrides), tuple(dict.fromkeys([*notes, *waiver_notes])))
+
+
+def _roots(inputs: Sequence[str]) -> list[Path]:
+    return [Path(p) if Path(p).is_dir() else Path(p).parent for p in inputs if p != "-"]
+
+
+def _inline_waivers(graph: Graph, findings: list[Finding], rule_ids: set[str]) -> dict[str, str]:
+    """Fingerprint -> reason for findings on a block or attribute line with a tfcheck:ignore."""
+    for ignore in graph.ignores:
+        if ignore.rule not in rule_ids:
+            raise ConfigError(f"tfcheck:ignore names no rule {ignore.rule!r} (see `tfcheck rules`)",
+                              ignore.display, ignore.line)
+    out: dict[str, str] = {}
+    for f in findings:
+        res = graph.get(f.address) if f.address else None
+        if f.location is None or res is None or res.location is None:
+            continue
+        lines = {res.location.line or 0, f.location.line or 0}
+        for ignore in graph.ignores:
+            if ignore.rule == f.rule and ignore.covers(f.location.file, lines):
+                out[f.fingerprint] = ignore.reason
+    return out
 
 
 def load(path: str, options: Options) -> Graph:

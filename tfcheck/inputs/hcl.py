@@ -15,6 +15,7 @@ from tfcheck.inputs.hcl_parse import Block, parse_file
 from tfcheck.inputs.hcl_resource import build_resource, evaluate_blocks
 from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope, SensitiveTracker
 from tfcheck.inputs.hcl_vars import RootVariables
+from tfcheck.inputs.ignores import Ignore, scan_ignores
 from tfcheck.inputs.policy_document import PolicyDocumentError, render_policy_document
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
@@ -46,6 +47,7 @@ class HclLoader:
         self.tracker = SensitiveTracker()
         self.owner_value = account_ids[0] if account_ids else OWNER_PLACEHOLDER
         self.notes: list[str] = []
+        self.ignores: list[Ignore] = []
         self._parsed: dict[Path, list[Block]] = {}
         self._root_vars = RootVariables(self.root, self._blocks(self.root), var_files, variables,
                                         plan_variables)
@@ -61,7 +63,8 @@ class HclLoader:
                          if r.mode == "data" and r.type == "aws_caller_identity")
         return Graph.build(resources, source=self.display, owner_accounts=frozenset(owners),
                            owner_sources=tuple(sources), caller_identity=frozenset(callers),
-                           owner_placeholder=OWNER_PLACEHOLDER, notes=tuple(self.notes))
+                           owner_placeholder=OWNER_PLACEHOLDER, notes=tuple(self.notes),
+                           ignores=tuple(self.ignores))
 
     def _walk(self, module: ModuleInstance, out: list[Resource], depth: int) -> None:
         for block in module.resources:
@@ -129,7 +132,11 @@ class HclLoader:
             blocks: list[Block] = []
             for path in files:
                 rel = self._rel(str(path))
-                blocks += parse_file(path, os.path.join(self.display, rel), rel)
+                display = os.path.join(self.display, rel)
+                blocks += parse_file(path, display, rel)
+                if path.suffix == ".tf":
+                    self.ignores += scan_ignores(path.read_text(encoding="utf-8-sig",
+                                                                errors="replace"), rel, display)
             self._parsed[directory] = blocks
         return self._parsed[directory]
 

@@ -70,13 +70,14 @@ def _relocate(blocks: list[Block], rel: str) -> None:
 
 
 def parse_text(text: str, display: str) -> list[Block]:
-    try:
-        start = hcl2.parses(text)
-    except UnexpectedInput as err:
-        raise InputError(f"syntax error: {_describe(err)}", display, err.line, err.column) from None
-    except RecursionError:
-        raise InputError("nested too deeply", display) from None
-    return [_block(child, display) for child in start.body.children if isinstance(child, BlockRule)]
+    return parse_document(text, display)[1]
+
+
+def parse_document(text: str, display: str) -> tuple[dict[str, Attr], list[Block]]:
+    """Top-level attributes and blocks of an HCL file (tfcheck.hcl has both)."""
+    body = _parse_body(text, display)
+    return (_body_attrs(body, display),
+            [_block(child, display) for child in body.children if isinstance(child, BlockRule)])
 
 
 def parse_expression(text: str, display: str = "<expression>") -> Any:
@@ -95,6 +96,8 @@ def _parse_body(text: str, display: str) -> BodyRule:
         return hcl2.parses(text).body
     except UnexpectedInput as err:
         raise InputError(f"syntax error: {_describe(err)}", display, err.line, err.column) from None
+    except RecursionError:
+        raise InputError("nested too deeply", display) from None
 
 
 def _body_attrs(body: BodyRule, display: str) -> dict[str, Attr]:

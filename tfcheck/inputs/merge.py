@@ -30,7 +30,8 @@ def merge(plan: Graph, source: Graph) -> Graph:
         owner_accounts=plan.owner_accounts | source.owner_accounts,
         owner_sources=tuple(dict.fromkeys(plan.owner_sources + source.owner_sources)),
         caller_identity=plan.caller_identity | source.caller_identity,
-        owner_placeholder=source.owner_placeholder,
+        owner_placeholder=source.owner_placeholder, notes=plan.notes + source.notes,
+        ignores=source.ignores,
     )
 
 

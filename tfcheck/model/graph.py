@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from tfcheck.model.resource import Resource
 
@@ -29,6 +30,8 @@ class Graph:
     owner_placeholder: str | None = None
     """The stand-in account id the HCL evaluator gives data.aws_caller_identity when no account
     is known: a principal in it is the owner's, whatever the real number turns out to be."""
+    ignores: tuple[Any, ...] = ()
+    """Inline `# tfcheck:ignore` comments of the source (inputs.ignores.Ignore)."""
     notes: tuple[str, ...] = ()
     """What the input could not cover (a module not analysed), for the report."""
     _by_type: dict[str, list[Resource]] = field(default_factory=dict, repr=False)

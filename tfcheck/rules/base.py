@@ -73,12 +73,13 @@ def show_account(principal: Principal, sensitive: bool) -> str:
     return HIDDEN if sensitive else (principal.account or principal.value)
 
 
-def accounts_text(principals: Iterable[Principal], sensitive: bool) -> str:
-    """The accounts of some principals, e.g. "222222222222, 333333333333"."""
+def accounts_text(principals: Iterable[Principal], sensitive: bool,
+                  trusted: frozenset[str] = frozenset()) -> str:
+    """The accounts of some principals, e.g. "222222222222 (trusted), 333333333333"."""
     if sensitive:
         return "other accounts (their ids are marked sensitive)"
     names = sorted({p.account or p.value for p in principals})
-    return ", ".join(names) if names else "other accounts"
+    return ", ".join(f"{n} (trusted)" if n in trusted else n for n in names) or "other accounts"
 
 
 def _unique(resources: Iterable[Resource]) -> list[Resource]:

@@ -55,7 +55,7 @@ class CrossAccountSecretWithoutCmk(Rule):
         for sf in facts.secrets:
             if sf.key.kind is not KeyKind.AWS_MANAGED or not sf.accesses or sf.secret is None:
                 continue
-            who = accounts_text((a.principal for a in sf.accesses), sf.sensitive)
+            who = accounts_text((a.principal for a in sf.accesses), sf.sensitive, facts.trusted)
             verbs = "write" if all(a.writes and not a.reads for a in sf.accesses) else "read"
             yield self.finding(
                 sf.holder,

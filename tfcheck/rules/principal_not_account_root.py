@@ -61,7 +61,7 @@ class PrincipalNotAccountRoot(Rule):
                 account = show_account(principal, sf.sensitive)
                 yield self.finding(
                     holder,
-                    f"The policy of {holder.address} names {principal.kind.value} {who} of account "
+                    f"The policy names {principal.kind.value} {who} of account "
                     f"{account} instead of the account: if that identity is "
                     "recreated, access silently breaks.",
                     f"Grant {'the account' if sf.sensitive else f'arn:aws:iam::{account}:root'} "

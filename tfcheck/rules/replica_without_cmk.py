@@ -50,7 +50,7 @@ class ReplicaWithoutCmk(Rule):
         for sf in facts.secrets:
             if not sf.accesses or sf.secret is None:
                 continue
-            who = accounts_text((a.principal for a in sf.accesses), sf.sensitive)
+            who = accounts_text((a.principal for a in sf.accesses), sf.sensitive, facts.trusted)
             for region, key in sf.replicas:
                 if key.kind is KeyKind.AWS_MANAGED:
                     why = f"uses the AWS-managed key of {region}, which other accounts cannot use"

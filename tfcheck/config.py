@@ -1,0 +1,241 @@
+"""tfcheck.hcl: owner accounts, rule levels, custom rules and waivers, validated with file:line errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfcheck.errors import ConfigError, InputError
+from tfcheck.findings import Level, Severity
+from tfcheck.inputs.hcl_eval import Unknown, evaluate
+from tfcheck.inputs.hcl_parse import Attr, Block, parse_document
+from tfcheck.inputs.hcl_scope import ModuleScope
+
+CONFIG_NAME = "tfcheck.hcl"
+_ACCOUNT = re.compile(r"^\d{12}$")
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_EMPTY = ModuleScope({})
+BUILTIN_SETTINGS = {"enforcement_level", "severity", "enabled"}
+CUSTOM_SETTINGS = {"resource_types", "require", "forbid", "where", "document", "message", "severity",
+                   "enforcement_level", "enabled"}
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """What tfcheck.hcl says about one rule (built-in or custom)."""
+
+    level: Level | None = None
+    severity: Severity | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class CustomRuleSpec:
+    """A `rule "<new-id>"` block: a JSONPath check over resource values or a policy document."""
+
+    id: str
+    resource_types: tuple[str, ...]
+    require: str | None
+    forbid: str | None
+    where: str | None
+    document: str | None
+    message: str
+    settings: RuleSettings
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str
+    address: str
+    """A glob over full instance addresses (`module.vendor.*`)."""
+    reason: str
+    expires: dt.date | None
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Config:
+    file: str | None = None
+    owners: tuple[str, ...] = ()
+    trusted: tuple[str, ...] = ()
+    organization_id: str | None = None
+    rules: dict[str, RuleSettings] = field(default_factory=dict)
+    custom: tuple[CustomRuleSpec, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+
+
+def find_config(explicit: str | None, roots: list[Path]) -> Path | None:
+    """--config, else tfcheck.hcl in the working directory, else in a scanned root."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError("no such configuration file", explicit)
+        return path
+    for folder in [Path.cwd(), *roots]:
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return None
+
+
+def load_config(path: Path | None, builtin: set[str]) -> Config:
+    if path is None:
+        return Config()
+    display = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        attrs, blocks = parse_document(text, display)
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read: {err}", display) from None
+    except InputError as err:
+        raise ConfigError(err.message, err.file, err.line, err.column) from None
+    return _Reader(display, builtin).read(attrs, blocks)
+
+
+class _Reader:
+    def __init__(self, file: str, builtin: set[str]) -> None:
+        self.file = file
+        self.builtin = builtin
+
+    def fail(self, line: int, message: str) -> ConfigError:
+        return ConfigError(message, self.file, line)
+
+    def read(self, attrs: dict[str, Attr], blocks: list[Block]) -> Config:
+        owners: tuple[str, ...] = ()
+        trusted: tuple[str, ...] = ()
+        for name, attr in attrs.items():
+            if name != "organization_id":
+                raise self.fail(attr.line, f"unknown setting {name!r} (expected organization_id, or "
+                                           "accounts, rule and waiver blocks)")
+        org = self._string(attrs["organization_id"]) if "organization_id" in attrs else None
+        rules: dict[str, RuleSettings] = {}
+        custom: list[CustomRuleSpec] = []
+        waivers: list[Waiver] = []
+        for block in blocks:
+            if block.type == "accounts":
+                self._only(block, {"owner", "trusted"})
+                owners = self._accounts(block, "owner")
+                trusted = self._accounts(block, "trusted")
+            elif block.type == "organization_id" or block.type == "organization":
+                raise self.fail(block.line, "organization_id is an attribute: organization_id = \"o-…\"")
+            elif block.type == "rule":
+                if len(block.labels) != 1 or not _RULE_ID.match(block.labels[0]):
+                    raise self.fail(block.line, "a rule block needs one label, the rule id (lowercase, "
+                                                "digits, dashes)")
+                rule_id = block.labels[0]
+                if rule_id in rules or any(c.id == rule_id for c in custom):
+                    raise self.fail(block.line, f"rule {rule_id!r} is configured twice")
+                if rule_id in self.builtin:
+                    self._only(block, BUILTIN_SETTINGS)
+                    rules[rule_id] = self._settings(block)
+                else:
+                    custom.append(self._custom(block))
+            elif block.type == "waiver":
+                waivers.append(self._waiver(block))
+            else:
+                raise self.fail(block.line, f"unknown block {block.type!r} (expected accounts, rule or "
+                                            "waiver)")
+        known = self.builtin | {c.id for c in custom}
+        for waiver in waivers:
+            if waiver.rule not in known:
+                raise self.fail(waiver.line, f"waiver: no rule {waiver.rule!r} (see `tfcheck rules`)")
+        return Config(self.file, owners, trusted, org, rules, tuple(custom), tuple(waivers))
+
+    def _only(self, block: Block, allowed: set[str]) -> None:
+        for name, attr in block.attrs.items():
+            if name not in allowed:
+                raise self.fail(attr.line, f"unknown setting {name!r} in {block.type} "
+                                           f"(expected {', '.join(sorted(allowed))})")
+        if block.blocks:
+            raise self.fail(block.blocks[0].line, f"unexpected block {block.blocks[0].type!r} in "
+                                                  f"{block.type}")
+
+    def _value(self, attr: Attr) -> Any:
+        value = evaluate(attr.expr, _EMPTY)
+        if isinstance(value, Unknown):
+            raise self.fail(attr.line, f"{attr.name}: only literal values are allowed here")
+        return value
+
+    def _string(self, attr: Attr) -> str:
+        value = self._value(attr)
+        if not isinstance(value, str) or not value:
+            raise self.fail(attr.line, f"{attr.name} must be a non-empty string")
+        return value
+
+    def _strings(self, attr: Attr) -> tuple[str, ...]:
+        value = self._value(attr)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(attr.line, f"{attr.name} must be a list of strings")
+        return tuple(value)
+
+    def _accounts(self, block: Block, name: str) -> tuple[str, ...]:
+        if name not in block.attrs:
+            return ()
+        values = self._strings(block.attrs[name])
+        for v in values:
+            if not _ACCOUNT.match(v):
+                raise self.fail(block.attrs[name].line, f"{name}: {v!r} is not a 12-digit account id")
+        return values
+
+    def _settings(self, block: Block) -> RuleSettings:
+        level = severity = None
+        enabled = True
+        if "enforcement_level" in block.attrs:
+            attr = block.attrs["enforcement_level"]
+            text = self._string(attr)
+            try:
+                level = Level(text)
+            except ValueError:
+                raise self.fail(attr.line, f"enforcement_level {text!r}: expected advisory, "
+                                           "soft-mandatory or hard-mandatory") from None
+        if "severity" in block.attrs:
+            attr = block.attrs["severity"]
+            text = self._string(attr)
+            try:
+                severity = Severity(text)
+            except ValueError:
+                raise self.fail(attr.line, f"severity {text!r}: expected critical, high, medium, "
+                                           "low or info") from None
+        if "enabled" in block.attrs:
+            value = self._value(block.attrs["enabled"])
+            if not isinstance(value, bool):
+                raise self.fail(block.attrs["enabled"].line, "enabled must be true or false")
+            enabled = value
+        return RuleSettings(level, severity, enabled)
+
+    def _custom(self, block: Block) -> CustomRuleSpec:
+        self._only(block, CUSTOM_SETTINGS)
+        rule_id = block.labels[0]
+        if "resource_types" not in block.attrs or "message" not in block.attrs:
+            raise self.fail(block.line, f"rule {rule_id!r} is not a built-in rule, so it needs "
+                                        "resource_types and message (and require or forbid)")
+        if ("require" in block.attrs) == ("forbid" in block.attrs):
+            raise self.fail(block.line, f"rule {rule_id!r}: set exactly one of require and forbid")
+        paths = {k: self._string(block.attrs[k]) for k in ("require", "forbid", "where")
+                 if k in block.attrs}
+        document = self._string(block.attrs["document"]) if "document" in block.attrs else None
+        return CustomRuleSpec(
+            rule_id, self._strings(block.attrs["resource_types"]), paths.get("require"),
+            paths.get("forbid"), paths.get("where"), document, self._string(block.attrs["message"]),
+            self._settings(block), self.file, block.line)
+
+    def _waiver(self, block: Block) -> Waiver:
+        self._only(block, {"rule", "address", "reason", "expires"})
+        for name in ("rule", "address", "reason"):
+            if name not in block.attrs:
+                raise self.fail(block.line, f"waiver needs {name}")
+        expires = None
+        if "expires" in block.attrs:
+            attr = block.attrs["expires"]
+            text = self._string(attr)
+            try:
+                expires = dt.date.fromisoformat(text)
+            except ValueError:
+                raise self.fail(attr.line, f"expires {text!r}: expected a date, YYYY-MM-DD") from None
+        return Waiver(self._string(block.attrs["rule"]), self._string(block.attrs["address"]),
+                      self._string(block.attrs["reason"]), expires, self.file, block.line)
