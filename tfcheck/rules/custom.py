@@ -47,12 +47,12 @@ class CustomRule:
             doc = self._document(res)
             if doc is None:
                 continue  # not known at plan time: a custom rule never guesses
-            if self.where is not None and not self.where.find(doc):
+            if self.where is not None and not _find(self.where, self.spec.where, doc):
                 continue
-            if self.require is not None and not self.require.find(doc):
+            if self.require is not None and not _find(self.require, self.spec.require, doc):
                 yield self._finding(res, f"nothing matches {self.spec.require}")
             if self.forbid is not None:
-                matches = self.forbid.find(doc)
+                matches = _find(self.forbid, self.spec.forbid, doc)
                 if matches:
                     paths = ", ".join(sorted({str(m.full_path) for m in matches}))
                     yield self._finding(res, f"{self.spec.forbid} matches at {paths}")
@@ -74,6 +74,14 @@ class CustomRule:
             message=f"{self.spec.message} ({detail})", remediation=self.spec.message,
             subject=detail, location=res.location_of(self.spec.document),
         )
+
+
+def _find(path: Any, text: str | None, doc: Any) -> list[Any]:
+    """Matches of a compiled path. jsonpath-ng filters only lists, so a path that starts with a
+    filter (`$[?(@.tags.DataClass == 'confidential')]`) tests the document itself, seen as a
+    one-element list."""
+    target = [doc] if (text or "").replace(" ", "").startswith("$[?") else doc
+    return list(path.find(target))
 
 
 def compile_rule(spec: CustomRuleSpec) -> CustomRule:

@@ -1,0 +1,134 @@
+"""`tfcheck test DIR`: run policy test cases (like `sentinel test`) and compare with expectations."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tfcheck.engine import Options, run
+from tfcheck.errors import ConfigError, InputError, TfcheckError
+from tfcheck.inputs.hcl_eval import Unknown, evaluate
+from tfcheck.inputs.hcl_parse import parse_document
+from tfcheck.inputs.hcl_scope import ModuleScope
+
+Expectation = Counter[tuple[str, str | None, str]]
+_EMPTY = ModuleScope({})
+_OPTIONS_WITH_VALUE = {"--account-id", "--var", "--var-file", "--override", "--override-reason",
+                       "--source", "--config"}
+
+
+@dataclass
+class CaseResult:
+    case: Path
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def discover(root: Path) -> list[Path]:
+    """Case directories: those holding expect.hcl (or a fixture's expected.json)."""
+    if not root.is_dir():
+        raise InputError("not a directory of test cases", str(root))
+    found = {p.parent for name in ("expect.hcl", "expected.json") for p in root.rglob(name)
+             if "before" not in p.relative_to(root).parts}
+    if not found:
+        raise InputError("no test cases (directories with expect.hcl) below", str(root))
+    return sorted(found)
+
+
+def run_case(case: Path) -> CaseResult:
+    if (case / "expect.hcl").is_file():
+        runs = [_read_expect_hcl(case / "expect.hcl")]
+    else:
+        runs = _read_expected_json(case / "expected.json")
+    target = case / "plan.json" if (case / "plan.json").is_file() else case
+    result = CaseResult(case, True)
+    for args, wanted, exit_code in runs:
+        options = _options(str(target), args, case)
+        try:
+            got_result = run(options)
+        except TfcheckError as err:
+            result.passed = False
+            result.problems.append(f"error: {err}")
+            continue
+        got: Expectation = Counter((j.finding.rule, j.finding.address, j.outcome.value)
+                                   for j in got_result.judged)
+        for item in sorted((wanted - got).elements(), key=str):
+            result.problems.append(f"missing: {_show(item)}")
+        for item in sorted((got - wanted).elements(), key=str):
+            result.problems.append(f"unexpected: {_show(item)}")
+        if exit_code is not None and got_result.exit_code != exit_code:
+            result.problems.append(f"exit code {got_result.exit_code}, expected {exit_code}")
+    result.passed = not result.problems
+    return result
+
+
+def _show(item: tuple[str, str | None, str]) -> str:
+    rule, address, outcome = item
+    return f"{rule} on {address or '(whole configuration)'} ({outcome})"
+
+
+def _options(target: str, args: Sequence[str], case: Path) -> Options:
+    values: dict[str, list[str]] = {}
+    flags: set[str] = set()
+    it = iter(args)
+    for arg in it:
+        if arg in _OPTIONS_WITH_VALUE:
+            values.setdefault(arg, []).append(next(it, ""))
+        elif arg == "--no-source":
+            flags.add(arg)
+        else:
+            raise ConfigError(f"test case argument {arg!r} is not supported", str(case))
+    config = values.get("--config", [None])[-1]
+    if config is None and (case / "tfcheck.hcl").is_file():
+        config = str(case / "tfcheck.hcl")
+    reason = values.get("--override-reason", [""])[-1]
+    return Options(inputs=[target], account_ids=values.get("--account-id", []),
+                   overrides={r: reason for r in values.get("--override", [])},
+                   source=values.get("--source", [None])[-1], use_source="--no-source" not in flags,
+                   var_files=values.get("--var-file", []), variables=values.get("--var", []),
+                   config=config)
+
+
+def _read_expected_json(path: Path) -> list[tuple[list[str], Expectation, int | None]]:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return [(run["args"], Counter((f["rule"], f["address"], f["outcome"]) for f in run["findings"]),
+             run["exit_code"]) for run in doc["runs"] if "error" not in run]
+
+
+def _read_expect_hcl(path: Path) -> tuple[list[str], Expectation, int | None]:
+    display = str(path)
+    attrs, blocks = parse_document(path.read_text(encoding="utf-8-sig"), display)
+    wanted: Expectation = Counter()
+    args: list[str] = []
+    exit_code = None
+    for name, attr in attrs.items():
+        value = evaluate(attr.expr, _EMPTY)
+        if name == "args" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            args = value
+        elif name == "exit_code" and isinstance(value, int) and not isinstance(value, bool):
+            exit_code = value
+        else:
+            raise ConfigError(f"unknown or invalid setting {name!r} (expected args = [..] or "
+                              "exit_code = N)", display, attr.line)
+    for block in blocks:
+        if block.type == "expect_none":
+            continue
+        if block.type != "expect":
+            raise ConfigError(f"unknown block {block.type!r} (expected expect or expect_none)",
+                              display, block.line)
+        fields: dict[str, object] = {}
+        for name in ("rule", "address", "outcome"):
+            setting = block.attrs.get(name)
+            value = evaluate(setting.expr, _EMPTY) if setting else None
+            if name != "address" and (not isinstance(value, str) or isinstance(value, Unknown)):
+                raise ConfigError(f"expect needs {name} = \"…\"", display, block.line)
+            fields[name] = value
+        address = fields["address"]
+        wanted[(str(fields["rule"]), address if isinstance(address, str) else None,
+                str(fields["outcome"]))] += 1
+    if wanted and any(b.type == "expect_none" for b in blocks):
+        raise ConfigError("expect_none and expect blocks exclude each other", display)
+    return args, wanted, exit_code
