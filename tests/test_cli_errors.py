@@ -92,8 +92,12 @@ def test_policy_that_is_not_a_policy(tmp_path: Path, cli, policy: str, fragment:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [(["--account-id", "12345"], "--account-id '12345': an AWS account id is 12 digits"),
-     (["--override", "cross-account-secret-without-cmk"], "is hard-mandatory"),
-     (["--override", "no-such-rule"], "--override no-such-rule: no such rule")],
+     (["--override", "cross-account-secret-without-cmk", "--override-reason", "x"],
+      "only soft-mandatory rules can be overridden; this one is hard-mandatory"),
+     (["--override", "no-such-rule", "--override-reason", "x"], "--override no-such-rule: no such rule"),
+     (["--override", "principal-not-account-root"], "--override needs --override-reason TEXT"),
+     (["--baseline", "/nonexistent/baseline.json"], "no such baseline file"),
+     (["--config", "/nonexistent/tfcheck.hcl"], "/nonexistent/tfcheck.hcl: no such configuration file")],
 )
 def test_bad_options(cli, args: list[str], fragment: str) -> None:
     plan = fixture_cases()[0] / "plan.json"

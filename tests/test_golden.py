@@ -16,6 +16,11 @@ CASES = [
     ("no-owner-source.txt", ["fixtures/rules/owner-account-unknown/fail/no-owner-source/plan.json"]),
     ("key-policy-owner-root-only-hcl.txt",
      ["fixtures/rules/cmk-missing-cross-account-grant/fail/key-policy-owner-root-only"]),
+    ("waiver-by-module-glob.txt", ["fixtures/policy-tests/waiver-by-module-glob", "--config",
+                                   "fixtures/policy-tests/waiver-by-module-glob/tfcheck.hcl"]),
+    ("waiver-by-module-glob.sarif.json", ["fixtures/policy-tests/waiver-by-module-glob", "--config",
+                                     "fixtures/policy-tests/waiver-by-module-glob/tfcheck.hcl",
+                                     "--format", "sarif"]),
 ]
 
 

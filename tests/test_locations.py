@@ -24,7 +24,10 @@ def test_every_location_is_the_policy_line_of_its_resource(case: Path, mode: str
         assert loc is not None, finding
         line = (case / loc["file"]).read_text().splitlines()[loc["line"] - 1].strip()
         name = finding["address"].rsplit(".", 1)[-1].split("[")[0]
-        assert line.startswith("policy") or (line.startswith("resource ") and f'"{name}"' in line), \
+        # A finding points at the policy attribute of its resource, at a replica block of a
+        # secret, or at the resource block itself.
+        assert (line.startswith(("policy", "replica {"))
+                or (line.startswith("resource ") and f'"{name}"' in line)), \
             f"{finding['rule']} at {loc}: {line!r}"
 
 

@@ -27,7 +27,8 @@ def test_documentation_has_what_why_fix_and_references(rule, cli) -> None:
     assert "Before" in doc and "After" in doc or rule.id == "owner-account-unknown"
     result = cli("explain", rule.id)
     assert result.code == 0
-    assert result.out.startswith(f"{rule.id}  ({rule.severity.value}, {rule.level.value})\n\n{doc.splitlines()[0]}")
+    header = f"{rule.id}  ({rule.severity.value}, {rule.level.value})"
+    assert result.out.startswith(f"{header}\n\n{doc.splitlines()[0]}")
 
 
 def test_rules_lists_every_rule_once(cli) -> None:

@@ -22,6 +22,7 @@ from tfcheck.report import REPORTERS
 from tfcheck.report import markdown as markdown_report
 from tfcheck.report import text as text_report
 from tfcheck.rules import ALL_RULES, RULES_BY_ID
+from tfcheck.testing import discover, run_case
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Check Terraform plans for AWS secrets shared across accounts in ways "
@@ -29,7 +30,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_mar
 comment_app = typer.Typer(help="Run the check and post its markdown report on the pull/merge "
                                "request as one sticky comment.")
 app.add_typer(comment_app, name="comment")
-SUBCOMMANDS = ("check", "comment", "rules", "explain")
+SUBCOMMANDS = ("check", "comment", "rules", "explain", "test")
 
 
 class Format(str, Enum):
@@ -62,6 +63,12 @@ VarFiles = Annotated[list[str] | None, typer.Option(
     "--var-file", help="A .tfvars file for a directory input (repeatable).")]
 Variables = Annotated[list[str] | None, typer.Option(
     "--var", help="NAME=VALUE for a directory input's variable (repeatable).")]
+ConfigFile = Annotated[str | None, typer.Option(
+    "--config", help="tfcheck.hcl to use (default: ./tfcheck.hcl, else one in a scanned root).")]
+Baseline = Annotated[str | None, typer.Option(
+    "--baseline", help="Findings recorded in this file are reported as baselined, not blocking.")]
+WriteBaseline = Annotated[str | None, typer.Option(
+    "--write-baseline", help="Record every current finding in this file (and baseline them).")]
 Outputs = Annotated[list[str] | None, typer.Option(
     "--output", "-o", metavar="FORMAT=PATH",
     help="Also write the report in FORMAT to PATH (repeatable), e.g. sarif=tfcheck.sarif.")]
@@ -105,11 +112,14 @@ def check(
     no_source: NoSource = False,
     var_file: VarFiles = None,
     var: Variables = None,
+    config: ConfigFile = None,
+    baseline: Baseline = None,
+    write_baseline: WriteBaseline = None,
 ) -> None:
     """Check plans and exit 0 (nothing blocking), 1 (blocking findings) or 2 (bad input)."""
     outputs = _parse_outputs(output)
     result = _run(_options(inputs, account_id, override, override_reason, source, no_source,
-                           var_file, var))
+                           var_file, var, config, baseline, write_baseline))
     color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
     typer.echo(_render(result, output_format.value, color), nl=False)
     _write_outputs(result, outputs)
@@ -121,6 +131,7 @@ def comment_github(
     inputs: Inputs, account_id: AccountIds = None, output: Outputs = None,
     override: Overrides = None, override_reason: OverrideReason = "", source: Source = None,
     no_source: NoSource = False, var_file: VarFiles = None, var: Variables = None,
+    config: ConfigFile = None, baseline: Baseline = None,
     tag: Tag = "default", behavior: BehaviorOpt = Behavior.update, dry_run: DryRun = False,
     repo: Annotated[str | None, typer.Option(
         "--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")] = None,
@@ -130,7 +141,8 @@ def comment_github(
 ) -> None:
     """Check, then post the report on a GitHub pull request (token from GITHUB_TOKEN)."""
     body, result = _comment_body(tag, output, _options(
-        inputs, account_id, override, override_reason, source, no_source, var_file, var))
+        inputs, account_id, override, override_reason, source, no_source, var_file, var, config,
+        baseline))
     if dry_run:
         try:
             where = github.target(os.environ, repo=repo, pr=pr, api_url=api_url,
@@ -147,6 +159,7 @@ def comment_gitlab(
     inputs: Inputs, account_id: AccountIds = None, output: Outputs = None,
     override: Overrides = None, override_reason: OverrideReason = "", source: Source = None,
     no_source: NoSource = False, var_file: VarFiles = None, var: Variables = None,
+    config: ConfigFile = None, baseline: Baseline = None,
     tag: Tag = "default", behavior: BehaviorOpt = Behavior.update, dry_run: DryRun = False,
     project: Annotated[str | None, typer.Option(
         "--project", help="Project id or path (default: CI_PROJECT_ID).")] = None,
@@ -156,7 +169,8 @@ def comment_gitlab(
 ) -> None:
     """Check, then post the report on a GitLab merge request (token from GITLAB_TOKEN)."""
     body, result = _comment_body(tag, output, _options(
-        inputs, account_id, override, override_reason, source, no_source, var_file, var))
+        inputs, account_id, override, override_reason, source, no_source, var_file, var, config,
+        baseline))
     if dry_run:
         try:
             where = gitlab.target(os.environ, project=project, mr=mr, api_url=api_url,
@@ -178,6 +192,25 @@ def list_rules() -> None:
                    f"{rule.summary()}")
 
 
+@app.command("test")
+def test_cases(directory: Annotated[str, typer.Argument(
+        help="A directory of test cases: folders with an input (plan.json or .tf files), an "
+             "optional tfcheck.hcl, and expect.hcl.")]) -> None:
+    """Run policy test cases, like `sentinel test`: exit 0 when all pass, 1 otherwise."""
+    try:
+        cases = discover(Path(directory))
+        results = [run_case(case) for case in cases]
+    except TfcheckError as err:
+        _fail(err)
+    for r in results:
+        typer.echo(f"{'PASS' if r.passed else 'FAIL'}  {r.case}")
+        for problem in r.problems:
+            typer.echo(f"      {problem}")
+    failed = sum(1 for r in results if not r.passed)
+    typer.echo(f"{len(results) - failed} passed, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
 @app.command()
 def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, see `tfcheck rules`.")]
             ) -> None:
@@ -191,11 +224,15 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, see `tfcheck
 
 def _options(inputs: list[str], account_id: list[str] | None, override: list[str] | None,
              override_reason: str, source: str | None, no_source: bool,
-             var_file: list[str] | None, var: list[str] | None) -> Options:
+             var_file: list[str] | None, var: list[str] | None, config: str | None = None,
+             baseline: str | None = None, write_baseline: str | None = None) -> Options:
+    if override and not override_reason.strip():
+        _fail(ConfigError("--override needs --override-reason TEXT (it is shown in every report)"))
     return Options(inputs=inputs, account_ids=account_id or [],
                    overrides={rule: override_reason for rule in override or []},
                    source=source, use_source=not no_source, var_files=var_file or [],
-                   variables=var or [])
+                   variables=var or [], config=config, baseline=baseline,
+                   write_baseline=write_baseline)
 
 
 def _run(options: Options) -> Result:
@@ -281,3 +318,9 @@ def main(argv: list[str] | None = None) -> None:
     except RecursionError:
         typer.echo("tfcheck: error: input nested too deeply", err=True)
         sys.exit(2)
+    except Exception as err:  # noqa: BLE001 - a bug must still end in one line, not a traceback
+        if os.environ.get("TFCHECK_DEBUG"):
+            raise
+        typer.echo(f"tfcheck: internal error: {type(err).__name__}: {err} (please report it; "
+                   "TFCHECK_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(3)

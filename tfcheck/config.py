@@ -46,6 +46,8 @@ class CustomRuleSpec:
     settings: RuleSettings
     file: str
     line: int
+    path_lines: dict[str, int] = field(default_factory=dict)
+    """Line of each JSONPath setting (require, forbid, where), for syntax errors."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def find_config(explicit: str | None, roots: list[Path]) -> Path | None:
         if not path.is_file():
             raise ConfigError("no such configuration file", explicit)
         return path
-    for folder in [Path.cwd(), *roots]:
+    for folder in [Path(), *roots]:
         if (folder / CONFIG_NAME).is_file():
             return folder / CONFIG_NAME
     return None
@@ -222,7 +224,8 @@ class _Reader:
         return CustomRuleSpec(
             rule_id, self._strings(block.attrs["resource_types"]), paths.get("require"),
             paths.get("forbid"), paths.get("where"), document, self._string(block.attrs["message"]),
-            self._settings(block), self.file, block.line)
+            self._settings(block), self.file, block.line,
+            {k: block.attrs[k].line for k in ("require", "forbid", "where") if k in block.attrs})
 
     def _waiver(self, block: Block) -> Waiver:
         self._only(block, {"rule", "address", "reason", "expires"})

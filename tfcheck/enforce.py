@@ -102,11 +102,11 @@ def judge(findings: Iterable[Finding], *, owner_known: bool,
         else:
             outcome, note = Outcome.BLOCKING, ""
         out.append(Judged(f, level, outcome, note))
-    out.sort(key=lambda j: (_ORDER[j.outcome], j.finding.severity.rank, j.finding.sort_key()))
+    out.sort(key=lambda j: (OUTCOME_ORDER[j.outcome], j.finding.severity.rank, j.finding.sort_key()))
     return tuple(out), _waiver_notes(enforcement, used)
 
 
-_ORDER = {Outcome.BLOCKING: 0, Outcome.OVERRIDDEN: 1, Outcome.ADVISORY: 2, Outcome.BASELINED: 3,
+OUTCOME_ORDER = {Outcome.BLOCKING: 0, Outcome.OVERRIDDEN: 1, Outcome.ADVISORY: 2, Outcome.BASELINED: 3,
           Outcome.WAIVED: 4}
 
 

@@ -147,7 +147,11 @@ class HclLoader:
             return path
 
     def _location(self, block: Block) -> tuple[str, int, dict[str, int]]:
-        return block.file, block.line, {name: attr.line for name, attr in block.attrs.items()}
+        lines = {name: attr.line for name, attr in block.attrs.items()}
+        for nested in block.blocks:  # the first block of each type, e.g. `replica {`
+            lines.setdefault(nested.labels[0] if nested.type == "dynamic" and nested.labels
+                             else nested.type, nested.line)
+        return block.file, block.line, lines
 
     def computed(self, block: Block, args: Callable[[], dict[str, Value]]
                  ) -> dict[str, Callable[[], Value]]:

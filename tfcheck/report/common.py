@@ -24,10 +24,11 @@ def rule_title(rule_id: str) -> str:
     return rule.title if rule else rule_id
 
 
-def counts(result: Result) -> str:
-    """E.g. "2 blocking, 0 advisory, 0 overridden", in the text report's words."""
-    return (f"{result.count(Outcome.BLOCKING)} blocking, {result.count(Outcome.ADVISORY)} advisory, "
-            f"{result.count(Outcome.OVERRIDDEN)} overridden")
+def counts(result: Result, skip: tuple[Outcome, ...] = ()) -> str:
+    """E.g. "2 blocking, 0 advisory, 0 overridden" as in the text report; rarer outcomes when present."""
+    always = (Outcome.BLOCKING, Outcome.ADVISORY, Outcome.OVERRIDDEN)
+    return ", ".join(f"{result.count(o)} {o.value}" for o in Outcome
+                     if o not in skip and (o in always or result.count(o)))
 
 
 def is_suppressed(j: Judged) -> bool:

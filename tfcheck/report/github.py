@@ -1,6 +1,7 @@
 """GitHub Actions workflow commands: one ::error/::warning/::notice annotation per finding, at file and line.
 
-Blocking findings are errors; the rest are warnings, or notices when they are only information.
+Blocking findings are errors, advisory ones warnings; information and findings let through on
+purpose (overridden, waived, baselined) are notices.
 A last plain line gives the counts (plain lines are only logged, never annotations).
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Severity
-from tfcheck.report.common import counts, describe, posix_path, rule_title
+from tfcheck.report.common import counts, describe, is_suppressed, posix_path, rule_title
 
 
 def render(result: Result) -> str:
@@ -18,9 +19,12 @@ def render(result: Result) -> str:
 
 
 def command(j: Judged) -> str:
+    """error blocks; warning is advisory; notice is information, or a finding let through on purpose."""
     if j.outcome is Outcome.BLOCKING:
         return "error"
-    return "notice" if j.finding.severity is Severity.INFO else "warning"
+    if is_suppressed(j) or j.finding.severity is Severity.INFO:
+        return "notice"
+    return "warning"
 
 
 def _annotation(j: Judged) -> str:

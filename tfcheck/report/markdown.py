@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from tfcheck import __version__
 from tfcheck.enforce import Judged, Outcome, Result
-from tfcheck.report.common import RULES_DOC_URL, WHOLE_CONFIGURATION, is_suppressed, rule_url
+from tfcheck.report.common import RULES_DOC_URL, WHOLE_CONFIGURATION, counts, rule_url
 
 LIMIT = 65_536
 """GitHub's maximum comment body, in characters."""
@@ -23,6 +23,8 @@ CELL_LIMIT = 1_000
 """A single message longer than this is cut, so one finding cannot eat the whole comment."""
 
 _HEADER = ["| Rule | Resource | File | Finding |", "|---|---|---|---|"]
+_ORDER = {"overridden": 0, "advisory": 1}
+"""Details sections come in this order; other outcomes (waived, baselined) follow in enum order."""
 # Markdown punctuation that could start emphasis, code, links or a table cell. An underscore
 # inside a word (kms_key_id) is literal in GitHub and GitLab markdown, so only one at a word
 # boundary is escaped, which keeps identifiers readable in the raw comment.
@@ -37,15 +39,15 @@ class _Section:
 
 
 def render(result: Result) -> str:
-    blocking = [j for j in result.judged if j.outcome is Outcome.BLOCKING]
-    suppressed = [j for j in result.judged if is_suppressed(j)]
-    advisory = [j for j in result.judged if j.outcome is Outcome.ADVISORY]
     sections = []
+    blocking = [j for j in result.judged if j.outcome is Outcome.BLOCKING]
     if blocking:
         sections.append(_Section(["", *_HEADER], [_row(j) for j in blocking]))
-    for title, judged in ((f"{_n(len(suppressed), 'finding')} let through (overridden)", suppressed),
-                          (_n(len(advisory), "advisory finding"), advisory)):
+    # Collapsed, one per outcome, in the report's order: overridden, advisory, then waived/baselined.
+    for outcome in sorted(set(Outcome) - {Outcome.BLOCKING}, key=_details_order):
+        judged = [j for j in result.judged if j.outcome is outcome]
         if judged:
+            title = _n(len(judged), f"{outcome.value} finding")
             sections.append(_Section(["", "<details>", f"<summary>{title}</summary>", "", *_HEADER],
                                      [_row(j) for j in judged], ["", "</details>"]))
     if result.notes:
@@ -56,11 +58,14 @@ def render(result: Result) -> str:
     return _fit([_verdict(result), "", _context(result)], sections, footer, len(result.judged))
 
 
+def _details_order(outcome: Outcome) -> tuple[int, int]:
+    return _ORDER.get(outcome.value, 2), list(Outcome).index(outcome)
+
+
 def _verdict(result: Result) -> str:
     blocking = result.count(Outcome.BLOCKING)
     # Like the text summary, a passing verdict never says "fail": pipelines grep for it.
-    rest = (f"{result.count(Outcome.ADVISORY)} advisory, "
-            f"{result.count(Outcome.OVERRIDDEN)} overridden")
+    rest = counts(result, skip=(Outcome.BLOCKING,))
     if blocking:
         return f":x: **tfcheck: {_n(blocking, 'blocking finding')}** ({rest})"
     return f":white_check_mark: **tfcheck: nothing blocking** ({rest})"
@@ -104,8 +109,8 @@ def _fit(head: list[str], sections: list[_Section], footer: list[str], total: in
             shown += sum(1 for row in fitting if row.startswith("|"))
     if truncated:
         lines += ["", f"**Truncated:** {total - shown} of {_n(total, 'finding')} are not shown here "
-                      f"(a comment holds at most {LIMIT:,} characters). Run tfcheck in the pipeline "
-                      "with `--format text` or `--output sarif=…` for all of them."]
+                      f"(a comment holds at most {LIMIT:,} characters); the job log has the full "
+                      "report."]
     return "\n".join(lines + footer) + "\n"
 
 

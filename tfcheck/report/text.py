@@ -6,13 +6,14 @@ from collections.abc import Callable
 from itertools import groupby
 
 from tfcheck import __version__
-from tfcheck.enforce import Judged, Outcome, Result
+from tfcheck.enforce import OUTCOME_ORDER, Judged, Outcome, Result
+from tfcheck.report.common import counts
 
 _COLORS = {Outcome.BLOCKING: "\033[31m", Outcome.ADVISORY: "\033[33m",
-           Outcome.OVERRIDDEN: "\033[36m"}
+           Outcome.OVERRIDDEN: "\033[36m", Outcome.WAIVED: "\033[36m", Outcome.BASELINED: "\033[36m"}
 _BOLD, _RESET = "\033[1m", "\033[0m"
 _MARK = {Outcome.BLOCKING: "BLOCKING", Outcome.ADVISORY: "advisory",
-         Outcome.OVERRIDDEN: "overridden"}
+         Outcome.OVERRIDDEN: "overridden", Outcome.WAIVED: "waived", Outcome.BASELINED: "baselined"}
 
 
 def render(result: Result, color: bool = False) -> str:
@@ -52,15 +53,12 @@ def _finding_lines(j: Judged, paint: Callable[[str, str], str]) -> list[str]:
 
 
 def _order(j: Judged) -> tuple[int, int, str]:
-    return ({Outcome.BLOCKING: 0, Outcome.OVERRIDDEN: 1, Outcome.ADVISORY: 2}[j.outcome],
+    return (OUTCOME_ORDER[j.outcome],
             j.finding.severity.rank, j.finding.rule)
 
 
 def _summary(result: Result) -> str:
-    blocking = result.count(Outcome.BLOCKING)
-    counts = (f"{blocking} blocking, {result.count(Outcome.ADVISORY)} advisory, "
-              f"{result.count(Outcome.OVERRIDDEN)} overridden")
     # Pipelines (Atlantis custom checks) grep for "fail": only a blocked run may say it.
-    if blocking:
-        return f"Result: FAILED ({counts})"
-    return f"Result: passed ({counts})"
+    if result.count(Outcome.BLOCKING):
+        return f"Result: FAILED ({counts(result)})"
+    return f"Result: passed ({counts(result)})"

@@ -98,5 +98,5 @@ def compile_rule(spec: CustomRuleSpec) -> CustomRule:
             found = _POSITION.search(str(err))
             column = f", column {found[2]}" if found else " (at the end)"
             raise ConfigError(f"rule {spec.id!r}: {name}: invalid JSONPath{column}: {err}",
-                              spec.file, spec.line) from None
+                              spec.file, spec.path_lines.get(name, spec.line)) from None
     return CustomRule(spec, compiled["require"], compiled["forbid"], compiled["where"])

@@ -60,11 +60,11 @@ class ReplicaWithoutCmk(Rule):
                 else:
                     continue
                 yield self.finding(
-                    sf.holder,
+                    sf.secret,
                     f"The replica of {sf.secret.address} in {region} is shared with {who} (resource "
                     f"policies are replicated), but it {why}.",
                     f"Set kms_key_id in the {region} replica block to a customer-managed key in "
                     f"{region} whose policy allows {who} kms:Decrypt.",
-                    subject=f"{sf.secret.address} {region}", related=chain(sf),
-                    needs_owner=all(a.foreign is None for a in sf.accesses),
+                    subject=region or "", related=[sf.holder, *chain(sf)],
+                    needs_owner=all(a.foreign is None for a in sf.accesses), attribute="replica",
                 )

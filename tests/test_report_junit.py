@@ -1,0 +1,75 @@
+"""JUnit XML: parses back, one case per rule and resource, failures exactly for blocking findings."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_report_sarif import synthetic
+from tfcheck.enforce import Judged, Outcome, Result
+from tfcheck.engine import Options, run
+from tfcheck.findings import Finding, Level, Severity
+from tfcheck.report import junit
+from tfcheck.rules import ALL_RULES
+
+
+def parse(result: Result) -> ET.Element:
+    return ET.fromstring(junit.render(result).encode())
+
+
+def counts(element: ET.Element) -> tuple[int, ...]:
+    return tuple(int(element.get(k, "-1")) for k in ("tests", "failures", "errors", "skipped"))
+
+
+def test_counts_add_up_on_a_real_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run(Options(inputs=["fixtures/plans/platform-stack-large/plan.json"]))
+    root = parse(result)
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites][: len(ALL_RULES)] == [r.id for r in ALL_RULES]
+    cases = root.findall("testsuite/testcase")
+    assert counts(root) == (len(cases), result.count(Outcome.BLOCKING), 0,
+                            len([c for c in cases if c.find("skipped") is not None]))
+    for suite in suites:
+        own = suite.findall("testcase")
+        assert counts(suite) == (len(own), len([c for c in own if c.find("failure") is not None]), 0,
+                                 len([c for c in own if c.find("skipped") is not None]))
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert {(c.get("classname"), c.get("name")) for c in failed} == {
+        (j.finding.rule, j.finding.address) for j in result.judged if j.outcome is Outcome.BLOCKING}
+    assert all(c.get("file", "").endswith(".tf") and c.get("line") for c in failed)
+
+
+def test_outcomes_map_to_failure_skipped_and_system_out() -> None:
+    root = parse(synthetic())
+    case = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
+    blocking = case[("cross-account-secret-without-cmk", 'aws_x.y["a|b"]')]
+    assert blocking.find("failure") is not None and blocking.get("file") == "infra/main.tf"
+    assert blocking.get("line") == "12"
+    overridden = case[("principal-not-account-root", "aws_p.q")]
+    skipped = overridden.find("skipped")
+    assert skipped is not None and skipped.get("message") == "overridden: vendor pin"
+    advisory = case[("owner-account-unknown", "(whole configuration)")]
+    assert advisory.find("failure") is None and advisory.find("skipped") is None
+    assert "Unknown owner." in (advisory.findtext("system-out") or "")
+    assert counts(root) == (len(case), 1, 0, 1)
+    # Rules without findings still show as one passing case each.
+    assert case[("secret-policy-public", junit.NO_FINDINGS)].find("failure") is None
+
+
+def test_several_findings_on_one_resource_are_one_case() -> None:
+    findings = [Finding("principal-not-account-root", Severity.MEDIUM, "aws_p.q", f"Role {i}.", "Root.",
+                        subject=str(i)) for i in range(3)]
+    result = Result(tuple(Judged(f, Level.SOFT_MANDATORY, Outcome.BLOCKING) for f in findings))
+    cases = [c for c in parse(result).iter("testcase") if c.get("name") == "aws_p.q"]
+    assert len(cases) == 1
+    failure = cases[0].find("failure")
+    assert failure is not None and all(f"Role {i}." in (failure.text or "") for i in range(3))
+
+
+def test_control_characters_cannot_break_the_xml() -> None:
+    finding = Finding("cmk-unverifiable", Severity.INFO, "aws_x.y[\"\x1b[31m\"]", "bell\x07 <&>", "fix")
+    root = parse(Result((Judged(finding, Level.ADVISORY, Outcome.ADVISORY),)))
+    assert "<&>" in "".join(root.itertext())
