@@ -36,3 +36,11 @@ def test_rules_lists_every_rule_once(cli) -> None:
     assert result.code == 0
     rows = result.out.splitlines()[1:]
     assert [row.split()[0] for row in rows] == [rule.id for rule in ALL_RULES]
+
+
+def test_docs_rules_md_is_generated_from_the_docstrings() -> None:
+    from tests.conftest import ROOT
+    from tfcheck.docs import render_rules_markdown
+
+    assert (ROOT / "docs" / "rules.md").read_text() == render_rules_markdown(), \
+        "regenerate with: python -m tfcheck.docs > docs/rules.md"
