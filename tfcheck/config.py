@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tfcheck.errors import ConfigError, InputError
 from tfcheck.findings import Level, Severity
@@ -15,6 +16,7 @@ from tfcheck.inputs.hcl_parse import Attr, Block, parse_document
 from tfcheck.inputs.hcl_scope import ModuleScope
 
 CONFIG_NAME = "tfcheck.hcl"
+E = TypeVar("E", bound=Enum)
 _ACCOUNT = re.compile(r"^\d{12}$")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _EMPTY = ModuleScope({})
@@ -185,30 +187,27 @@ class _Reader:
         return values
 
     def _settings(self, block: Block) -> RuleSettings:
-        level = severity = None
+        level = self._choice(block, "enforcement_level", Level)
+        severity = self._choice(block, "severity", Severity)
         enabled = True
-        if "enforcement_level" in block.attrs:
-            attr = block.attrs["enforcement_level"]
-            text = self._string(attr)
-            try:
-                level = Level(text)
-            except ValueError:
-                raise self.fail(attr.line, f"enforcement_level {text!r}: expected advisory, "
-                                           "soft-mandatory or hard-mandatory") from None
-        if "severity" in block.attrs:
-            attr = block.attrs["severity"]
-            text = self._string(attr)
-            try:
-                severity = Severity(text)
-            except ValueError:
-                raise self.fail(attr.line, f"severity {text!r}: expected critical, high, medium, "
-                                           "low or info") from None
         if "enabled" in block.attrs:
             value = self._value(block.attrs["enabled"])
             if not isinstance(value, bool):
                 raise self.fail(block.attrs["enabled"].line, "enabled must be true or false")
             enabled = value
         return RuleSettings(level, severity, enabled)
+
+    def _choice(self, block: Block, name: str, kind: type[E]) -> E | None:
+        """An enum setting (enforcement_level, severity), with the allowed values on error."""
+        if name not in block.attrs:
+            return None
+        attr = block.attrs[name]
+        text = self._string(attr)
+        try:
+            return kind(text)
+        except ValueError:
+            allowed = ", ".join(member.value for member in kind)
+            raise self.fail(attr.line, f"{name} {text!r}: expected one of {allowed}") from None
 
     def _custom(self, block: Block) -> CustomRuleSpec:
         self._only(block, CUSTOM_SETTINGS)
