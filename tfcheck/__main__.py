@@ -1,5 +1,5 @@
 """Entry point for `python -m tfcheck`."""
 
-from tfcheck.cli import main
+from tfcheck.launch import main
 
 main()

@@ -21,13 +21,17 @@ from tfcheck.iam import (
     kms_allows_all,
 )
 from tfcheck.key_facts import KeyFacts, KeyKind, PolicyState
-from tfcheck.keys import KeyResolver
+from tfcheck.keys import ALIAS_TYPES, KEY_TYPES, KeyResolver
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 from tfcheck.secret_keys import SecretKeys, doomed_keys, key_policies, secret_keys
 
 SECRET = "aws_secretsmanager_secret"
 SECRET_POLICY = "aws_secretsmanager_secret_policy"
+READ_TYPES = frozenset({SECRET, SECRET_POLICY, *KEY_TYPES, *ALIAS_TYPES, "aws_kms_key_policy",
+                        "aws_kms_grant", "aws_caller_identity"})
+"""Every resource type the built-in rules read (the Graph refuses a query for another type when
+a plan was read for these only)."""
 _ACCOUNT_KINDS = (PrincipalKind.ACCOUNT, PrincipalKind.ROLE, PrincipalKind.USER,
                   PrincipalKind.ASSUMED_ROLE)
 Tri = bool | None

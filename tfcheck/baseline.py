@@ -6,8 +6,9 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from tfcheck.errors import ConfigError
+from tfcheck.errors import ConfigError, InputError
 from tfcheck.findings import Finding
+from tfcheck.inputs.files import max_file_size, read_limited
 
 BASELINE_VERSION = 1
 
@@ -24,14 +25,20 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> None:
 
 
 def read_baseline(path: str) -> frozenset[str]:
+    if not Path(path).exists():
+        raise ConfigError("no such baseline file (create one with --write-baseline)", path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError("no such baseline file (create one with --write-baseline)", path) from None
-    except OSError as err:
-        raise ConfigError(f"cannot read the baseline: {err.strerror}", path) from None
+        doc = json.loads(read_limited(path, max_file_size(), path).decode("utf-8-sig"))
+    except InputError as err:
+        raise ConfigError(f"cannot read the baseline: {err.message}", path) from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"not UTF-8 text (byte {err.start})", path) from None
     except json.JSONDecodeError as err:
         raise ConfigError(f"invalid JSON: {err.msg}", path, err.lineno, err.colno) from None
+    except RecursionError:
+        raise ConfigError("JSON nested too deeply to be a baseline", path) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise ConfigError("invalid JSON: a number has too many digits", path) from None
     if (not isinstance(doc, dict) or doc.get("version") != BASELINE_VERSION
             or not isinstance(doc.get("findings"), list)):
         raise ConfigError(f"not a tfcheck baseline (version {BASELINE_VERSION})", path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -12,17 +13,15 @@ from typing import Annotated, NoReturn
 import typer
 
 from tfcheck import __version__
-from tfcheck.comment import github, gitlab
-from tfcheck.comment.post import to_github, to_gitlab
 from tfcheck.comment.sticky import Behavior, comment_body, marker
 from tfcheck.enforce import Result
 from tfcheck.engine import Options, run
 from tfcheck.errors import ConfigError, TfcheckError
+from tfcheck.inputs.files import parse_size
 from tfcheck.report import REPORTERS
 from tfcheck.report import markdown as markdown_report
 from tfcheck.report import text as text_report
 from tfcheck.rules import ALL_RULES, RULES_BY_ID
-from tfcheck.testing import discover, run_case
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Check Terraform plans for AWS secrets shared across accounts in ways "
@@ -72,6 +71,10 @@ WriteBaseline = Annotated[str | None, typer.Option(
 Outputs = Annotated[list[str] | None, typer.Option(
     "--output", "-o", metavar="FORMAT=PATH",
     help="Also write the report in FORMAT to PATH (repeatable), e.g. sarif=tfcheck.sarif.")]
+MaxFileSize = Annotated[str, typer.Option(
+    "--max-file-size", metavar="SIZE",
+    help="Refuse a plan or other input file larger than this, e.g. 200MB, 1GiB or bytes "
+         "(.tf files are also capped at 20 MiB).")]
 # ...and the comment's.
 Tag = Annotated[str, typer.Option(
     "--tag", help="Names the sticky comment, for several tfcheck jobs on one pull request.")]
@@ -115,11 +118,16 @@ def check(
     config: ConfigFile = None,
     baseline: Baseline = None,
     write_baseline: WriteBaseline = None,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Parse every .tf file again (no HCL parse cache in ~/.cache/tfcheck).")
+    ] = False,
+    max_file_size: MaxFileSize = "512MiB",
 ) -> None:
     """Check plans and exit 0 (nothing blocking), 1 (blocking findings) or 2 (bad input)."""
     outputs = _parse_outputs(output)
-    result = _run(_options(inputs, account_id, override, override_reason, source, no_source,
-                           var_file, var, config, baseline, write_baseline))
+    result = _run(replace(_options(inputs, account_id, override, override_reason, source, no_source,
+                                   var_file, var, config, baseline, write_baseline, max_file_size),
+                          use_cache=not no_cache))
     color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
     typer.echo(_render(result, output_format.value, color), nl=False)
     _write_outputs(result, outputs)
@@ -131,7 +139,7 @@ def comment_github(
     inputs: Inputs, account_id: AccountIds = None, output: Outputs = None,
     override: Overrides = None, override_reason: OverrideReason = "", source: Source = None,
     no_source: NoSource = False, var_file: VarFiles = None, var: Variables = None,
-    config: ConfigFile = None, baseline: Baseline = None,
+    config: ConfigFile = None, baseline: Baseline = None, max_file_size: MaxFileSize = "512MiB",
     tag: Tag = "default", behavior: BehaviorOpt = Behavior.update, dry_run: DryRun = False,
     repo: Annotated[str | None, typer.Option(
         "--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")] = None,
@@ -140,9 +148,12 @@ def comment_github(
     api_url: ApiUrl = None,
 ) -> None:
     """Check, then post the report on a GitHub pull request (token from GITHUB_TOKEN)."""
+    from tfcheck.comment import github  # httpx: imported only to post
+    from tfcheck.comment.post import to_github
+
     body, result = _comment_body(tag, output, _options(
         inputs, account_id, override, override_reason, source, no_source, var_file, var, config,
-        baseline))
+        baseline, max_file_size=max_file_size))
     if dry_run:
         try:
             where = github.target(os.environ, repo=repo, pr=pr, api_url=api_url,
@@ -159,7 +170,7 @@ def comment_gitlab(
     inputs: Inputs, account_id: AccountIds = None, output: Outputs = None,
     override: Overrides = None, override_reason: OverrideReason = "", source: Source = None,
     no_source: NoSource = False, var_file: VarFiles = None, var: Variables = None,
-    config: ConfigFile = None, baseline: Baseline = None,
+    config: ConfigFile = None, baseline: Baseline = None, max_file_size: MaxFileSize = "512MiB",
     tag: Tag = "default", behavior: BehaviorOpt = Behavior.update, dry_run: DryRun = False,
     project: Annotated[str | None, typer.Option(
         "--project", help="Project id or path (default: CI_PROJECT_ID).")] = None,
@@ -168,9 +179,12 @@ def comment_gitlab(
     api_url: ApiUrl = None,
 ) -> None:
     """Check, then post the report on a GitLab merge request (token from GITLAB_TOKEN)."""
+    from tfcheck.comment import gitlab  # httpx: imported only to post
+    from tfcheck.comment.post import to_gitlab
+
     body, result = _comment_body(tag, output, _options(
         inputs, account_id, override, override_reason, source, no_source, var_file, var, config,
-        baseline))
+        baseline, max_file_size=max_file_size))
     if dry_run:
         try:
             where = gitlab.target(os.environ, project=project, mr=mr, api_url=api_url,
@@ -197,6 +211,8 @@ def test_cases(directory: Annotated[str, typer.Argument(
         help="A directory of test cases: folders with an input (plan.json or .tf files), an "
              "optional tfcheck.hcl, and expect.hcl.")]) -> None:
     """Run policy test cases, like `sentinel test`: exit 0 when all pass, 1 otherwise."""
+    from tfcheck.testing import discover, run_case
+
     try:
         cases = discover(Path(directory))
         results = [run_case(case) for case in cases]
@@ -225,14 +241,19 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, see `tfcheck
 def _options(inputs: list[str], account_id: list[str] | None, override: list[str] | None,
              override_reason: str, source: str | None, no_source: bool,
              var_file: list[str] | None, var: list[str] | None, config: str | None = None,
-             baseline: str | None = None, write_baseline: str | None = None) -> Options:
+             baseline: str | None = None, write_baseline: str | None = None,
+             max_file_size: str = "512MiB") -> Options:
     if override and not override_reason.strip():
         _fail(ConfigError("--override needs --override-reason TEXT (it is shown in every report)"))
+    try:
+        limit = parse_size(max_file_size)
+    except ConfigError as err:
+        _fail(err)
     return Options(inputs=inputs, account_ids=account_id or [],
                    overrides={rule: override_reason for rule in override or []},
                    source=source, use_source=not no_source, var_files=var_file or [],
                    variables=var or [], config=config, baseline=baseline,
-                   write_baseline=write_baseline)
+                   write_baseline=write_baseline, max_file_size=limit)
 
 
 def _run(options: Options) -> Result:
@@ -302,8 +323,14 @@ def _post(result: Result, send: Callable[[], str]) -> NoReturn:
 
 
 def _fail(err: TfcheckError) -> NoReturn:
-    typer.echo(f"tfcheck: error: {err}", err=True)
+    typer.echo(f"tfcheck: error: {one_line(str(err))}", err=True)
     raise typer.Exit(2)
+
+
+def one_line(text: str) -> str:
+    """An error message as one line: names from the input (a file called "a\nb.tf") may hold line
+    breaks or terminal escapes, which would split the line or rewrite the screen."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -321,6 +348,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as err:  # noqa: BLE001 - a bug must still end in one line, not a traceback
         if os.environ.get("TFCHECK_DEBUG"):
             raise
-        typer.echo(f"tfcheck: internal error: {type(err).__name__}: {err} (please report it; "
+        typer.echo(f"tfcheck: internal error: {type(err).__name__}: {one_line(str(err))} (please report it; "
                    "TFCHECK_DEBUG=1 shows the traceback)", err=True)
         sys.exit(3)

@@ -7,19 +7,18 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tfcheck.errors import ConfigError, InputError
 from tfcheck.findings import Level, Severity
-from tfcheck.inputs.hcl_eval import Unknown, evaluate
-from tfcheck.inputs.hcl_parse import Attr, Block, parse_document
-from tfcheck.inputs.hcl_scope import ModuleScope
+
+if TYPE_CHECKING:  # the HCL reader is imported only when there is a tfcheck.hcl to read
+    from tfcheck.inputs.hcl_parse import Attr, Block
 
 CONFIG_NAME = "tfcheck.hcl"
 E = TypeVar("E", bound=Enum)
 _ACCOUNT = re.compile(r"^\d{12}$")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_EMPTY = ModuleScope({})
 BUILTIN_SETTINGS = {"enforcement_level", "severity", "enabled"}
 CUSTOM_SETTINGS = {"resource_types", "require", "forbid", "where", "document", "message", "severity",
                    "enforcement_level", "enabled"}
@@ -90,12 +89,15 @@ def find_config(explicit: str | None, roots: list[Path]) -> Path | None:
 def load_config(path: Path | None, builtin: set[str]) -> Config:
     if path is None:
         return Config()
+    from tfcheck.inputs.files import max_file_size, read_limited
+    from tfcheck.inputs.hcl_parse import parse_document
+
     display = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_limited(display, max_file_size(), display).decode("utf-8-sig")
         attrs, blocks = parse_document(text, display)
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read: {err}", display) from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"not UTF-8 text (byte {err.start})", display) from None
     except InputError as err:
         raise ConfigError(err.message, err.file, err.line, err.column) from None
     return _Reader(display, builtin).read(attrs, blocks)
@@ -120,8 +122,15 @@ class _Reader:
         rules: dict[str, RuleSettings] = {}
         custom: list[CustomRuleSpec] = []
         waivers: list[Waiver] = []
+        seen_accounts = False
         for block in blocks:
+            if block.type in ("accounts", "waiver") and block.labels:
+                raise self.fail(block.line, f"the {block.type} block takes no label")
             if block.type == "accounts":
+                if seen_accounts:
+                    raise self.fail(block.line, "accounts is configured twice (give owner and trusted "
+                                                "in one block)")
+                seen_accounts = True
                 self._only(block, {"owner", "trusted"})
                 owners = self._accounts(block, "owner")
                 trusted = self._accounts(block, "trusted")
@@ -160,7 +169,10 @@ class _Reader:
                                                   f"{block.type}")
 
     def _value(self, attr: Attr) -> Any:
-        value = evaluate(attr.expr, _EMPTY)
+        from tfcheck.inputs.hcl_eval import Unknown, evaluate
+        from tfcheck.inputs.hcl_scope import ModuleScope
+
+        value = evaluate(attr.expr, ModuleScope({}))
         if isinstance(value, Unknown):
             raise self.fail(attr.line, f"{attr.name}: only literal values are allowed here")
         return value

@@ -9,18 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tfcheck.access import build_facts
+from tfcheck.access import READ_TYPES, build_facts
 from tfcheck.baseline import read_baseline, write_baseline
 from tfcheck.config import RuleSettings, find_config, load_config
 from tfcheck.enforce import Enforcement, Result, check_overrides, judge
 from tfcheck.errors import ConfigError, InputError
 from tfcheck.findings import Finding
-from tfcheck.inputs.hcl import has_terraform_files, load_directory
-from tfcheck.inputs.merge import merge
+from tfcheck.inputs.files import DEFAULT_MAX_FILE_SIZE, file_size_limit
 from tfcheck.inputs.plan import build_graph, read_plan
 from tfcheck.model.graph import Graph
 from tfcheck.rules import ALL_RULES
-from tfcheck.rules.custom import compile_rule
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 
@@ -43,16 +41,31 @@ class Options:
     write_baseline: str | None = None
     today: dt.date | None = None
     """For tests of waiver expiry; else the real date."""
+    use_cache: bool = True
+    """Use the HCL parse cache (--no-cache turns it off)."""
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    """--max-file-size: no input file larger than this is read (inputs.files.read_limited)."""
 
 
 def run(options: Options) -> Result:
+    with file_size_limit(options.max_file_size):
+        return _check(options)
+
+
+def _check(options: Options) -> Result:
     for account in options.account_ids:
         if not _ACCOUNT.match(account):
             raise ConfigError(f"--account-id {account!r}: an AWS account id is 12 digits")
     config = load_config(find_config(options.config, _roots(options.inputs)),
                          {r.id for r in ALL_RULES})
     rules = [r() for r in ALL_RULES if config.rules.get(r.id, RuleSettings()).enabled]
-    custom = [compile_rule(spec) for spec in config.custom if spec.settings.enabled]
+    custom = []
+    if any(spec.settings.enabled for spec in config.custom):
+        from tfcheck.rules.custom import compile_rule  # jsonpath-ng: only for custom rules
+
+        custom = [compile_rule(spec) for spec in config.custom if spec.settings.enabled]
+    # A plan is read for the types the rules read: the built-in ones and the custom rules'.
+    keep = READ_TYPES.union(*(c.spec.resource_types for c in custom))
     levels = {r.id: config.rules.get(r.id, RuleSettings()).level or r.level for r in ALL_RULES}
     levels.update({c.id: c.level for c in custom})
     check_overrides(options.overrides, levels)
@@ -65,7 +78,7 @@ def run(options: Options) -> Result:
     owner_known, secrets = True, 0
     notes: list[str] = []
     for path in options.inputs:
-        graph = load(path, options)
+        graph = load(path, options, keep)
         notes += graph.notes
         facts = build_facts(graph, extra, frozenset(config.trusted))
         for source in graph.owner_sources:
@@ -110,17 +123,38 @@ def _inline_waivers(graph: Graph, findings: list[Finding], rule_ids: set[str]) -
     return out
 
 
-def load(path: str, options: Options) -> Graph:
-    """A directory is HCL; a file is a plan, merged with its source directory when there is one."""
+def _no_terraform_files(directory: Path, display: str) -> InputError:
+    """Why a directory holds no readable .tf file: a .tf name that is not a regular file (a
+    symbolic link loop, a dangling link, a directory) is named, as it would otherwise be
+    skipped in silence."""
+    for entry in sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")]):
+        if entry.is_symlink() and not entry.exists():
+            return InputError("is a symbolic link that leads nowhere (a loop or a missing target)",
+                              str(entry))
+        if entry.is_dir():
+            return InputError("is a directory, not a .tf file", str(entry))
+    return InputError("is a directory with no .tf or .tf.json files", display)
+
+
+def load(path: str, options: Options, keep: frozenset[str] | None = None) -> Graph:
+    """A directory is HCL; a file is a plan, merged with its source directory when there is one.
+
+    `keep`: the resource types to read, from a plan or HCL (None: all of them)."""
     if path != "-" and Path(path).is_dir():
+        # The HCL reader (python-hcl2, lark) is imported only when HCL is read.
+        from tfcheck.inputs.hcl import has_terraform_files, load_directory
+
         if not has_terraform_files(Path(path)):
-            raise InputError("is a directory with no .tf or .tf.json files", path)
+            raise _no_terraform_files(Path(path), path)
         return load_directory(Path(path), display=path, account_ids=options.account_ids,
-                              var_files=options.var_files, variables=options.variables)
-    doc = read_plan(path)
-    graph = build_graph(doc, path)
+                              var_files=options.var_files, variables=options.variables,
+                              cache=options.use_cache, keep=keep)
+    doc = read_plan(path, keep)
+    graph = build_graph(doc, path, keep)
     if not options.use_source:
         return graph
+    from tfcheck.inputs.hcl import has_terraform_files, load_directory
+
     if options.source is not None:
         source, display = Path(options.source), options.source
         if not source.is_dir() or not has_terraform_files(source):
@@ -133,6 +167,9 @@ def load(path: str, options: Options) -> Graph:
             return graph
     plan_vars = {name: v["value"] for name, v in (doc.get("variables") or {}).items()
                  if isinstance(v, dict) and "value" in v}
+    del doc  # the HCL is read without the plan document held in memory
     hcl = load_directory(source, plan_variables=plan_vars, display=display,
-                         account_ids=options.account_ids)
+                         account_ids=options.account_ids, cache=options.use_cache, keep=keep)
+    from tfcheck.inputs.merge import merge
+
     return merge(graph, hcl)

@@ -26,6 +26,8 @@ class KeyResolver:
         self._policies: dict[str, list[Resource]] = defaultdict(list)
         self._grants: dict[str, list[Resource]] = defaultdict(list)
         self._parsed: dict[tuple[str, str], Policy] = {}
+        # Policies repeat (one module, many instances): each distinct text is parsed once.
+        self._by_text: dict[str, Policy] = {}
         for res in graph.of_type("aws_kms_key_policy"):
             for key in self.keys_named(res, "key_id"):
                 self._policies[key.address].append(res)
@@ -81,6 +83,9 @@ class KeyResolver:
             # A bare key id or alias name is looked up in the region that uses it.
             found = [r for r in found if r.region in (None, region)] or found
         if found:
+            # A key's ARN is also the target_key_arn of its aliases: the key answers first
+            # (else the alias would lead back to itself).
+            found = sorted(found, key=lambda r: r.type in ALIAS_TYPES)
             return self._from_resource(found[0], via, region)
         account = arn_account(value)
         owners = self.graph.owner_accounts
@@ -149,10 +154,16 @@ class KeyResolver:
         """Parse a policy attribute once, turning a malformed document into a clear InputError."""
         cache_key = (holder.address, attribute)
         if cache_key not in self._parsed:
-            try:
-                self._parsed[cache_key] = parse_policy(holder.get(attribute))
-            except PolicyError as err:
-                raise InputError(f"{holder.address}.{attribute}: {err}", self.graph.source) from None
+            doc = holder.get(attribute)
+            policy = self._by_text.get(doc) if isinstance(doc, str) else None
+            if policy is None:
+                try:
+                    policy = parse_policy(doc)
+                except PolicyError as err:
+                    raise InputError(f"{holder.address}.{attribute}: {err}", self.graph.source) from None
+                if isinstance(doc, str):
+                    self._by_text[doc] = policy
+            self._parsed[cache_key] = policy
         return self._parsed[cache_key]
 
     def keys_named(self, res: Resource, attribute: str, deleted: bool = False) -> list[Resource]:

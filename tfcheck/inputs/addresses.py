@@ -22,10 +22,11 @@ def parse_key(text: str | None) -> Key:
     if not text:
         return None
     inner = text[1:-1]
-    if inner.startswith('"'):
-        value = json.loads(inner)
-        return value if isinstance(value, str) else None
-    return int(inner)
+    try:
+        value = json.loads(inner) if inner.startswith('"') else int(inner)
+    except ValueError:  # an escape JSON lacks, or more digits than Python converts
+        return inner  # names no instance there is
+    return value if isinstance(value, (str, int)) else None
 
 
 def format_key(key: Key) -> str:

@@ -9,13 +9,16 @@ from pathlib import Path
 
 from tfcheck.errors import InputError
 from tfcheck.inputs.addresses import Key, arn_account
+from tfcheck.inputs.files import max_file_size, read_limited
+from tfcheck.inputs.hcl_cache import ParseCache, enabled_by_environment, parse_files
 from tfcheck.inputs.hcl_eval import InstanceRef, Unknown, Value, evaluate
 from tfcheck.inputs.hcl_module import META_ARGS, ModuleInstance, expand
-from tfcheck.inputs.hcl_parse import Block, parse_file
+from tfcheck.inputs.hcl_parse import Block
 from tfcheck.inputs.hcl_resource import build_resource, evaluate_blocks
 from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope, SensitiveTracker
 from tfcheck.inputs.hcl_vars import RootVariables
 from tfcheck.inputs.ignores import Ignore, scan_ignores
+from tfcheck.inputs.plan import paused_gc
 from tfcheck.inputs.policy_document import PolicyDocumentError, render_policy_document
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
@@ -33,15 +36,24 @@ def has_terraform_files(directory: Path) -> bool:
 
 def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Sequence[str] = (),
                    variables: Sequence[str] = (), plan_variables: Mapping[str, Value] | None = None,
-                   display: str | None = None) -> Graph:
-    """The root module at `root` (subfolders count only when called as modules)."""
-    return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
-                     display or str(root)).load()
+                   display: str | None = None, cache: bool = True,
+                   keep: frozenset[str] | None = None) -> Graph:
+    """The root module at `root` (subfolders count only when called as modules).
+
+    `cache`: use the parse cache (hcl_cache), unless TFCHECK_NO_CACHE is set.
+    `keep`: the resource types to build Resources of (None: all); the others are expanded
+    (their count/for_each) but not evaluated, as no rule reads them."""
+    with paused_gc():  # parse trees and values: many objects, few cycles worth collecting
+        return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
+                         display or str(root), cache, keep).load()
 
 
 class HclLoader:
     def __init__(self, root: Path, account_ids: Sequence[str], var_files: Sequence[str],
-                 variables: Sequence[str], plan_variables: Mapping[str, Value], display: str) -> None:
+                 variables: Sequence[str], plan_variables: Mapping[str, Value], display: str,
+                 cache: bool = True, keep: frozenset[str] | None = None) -> None:
+        self.cache = ParseCache() if cache and enabled_by_environment() else None
+        self.keep = keep
         self.root = root.resolve()
         self.display = display
         self.tracker = SensitiveTracker()
@@ -64,7 +76,7 @@ class HclLoader:
         return Graph.build(resources, source=self.display, owner_accounts=frozenset(owners),
                            owner_sources=tuple(sources), caller_identity=frozenset(callers),
                            owner_placeholder=OWNER_PLACEHOLDER, notes=tuple(self.notes),
-                           ignores=tuple(self.ignores))
+                           ignores=tuple(self.ignores), loaded_types=self.keep)
 
     def _walk(self, module: ModuleInstance, out: list[Resource], depth: int) -> None:
         for block in module.resources:
@@ -73,6 +85,8 @@ class HclLoader:
                 self.notes.append(f"{module.resource_address(block, None)}: its count/for_each is "
                                   "not known before apply; its instances were not checked")
                 continue
+            if self.keep is not None and block.labels[0] not in self.keep:
+                continue  # no rule reads it: its instances are counted, not evaluated
             for inst, ref in found:
                 out.append(build_resource(module, block, inst, ref, self._location(block)))
         for name, call in module.calls.items():
@@ -112,7 +126,11 @@ class HclLoader:
     def _module_dir(self, parent: ModuleInstance, name: str, call: Block) -> Path | None:
         source = evaluate(call.attrs["source"].expr, ModuleScope({})) if "source" in call.attrs else None
         if isinstance(source, str) and source.startswith(("./", "../")):
-            directory = (parent.dir / source).resolve()
+            try:
+                directory = (parent.dir / source).resolve()
+            except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before 3.13)
+                raise InputError(f"module {name!r}: source {source!r} is a symbolic link loop",
+                                 os.path.join(self.display, call.file), call.line) from None
             if not directory.is_dir():
                 raise InputError(f"module {name!r}: source {source!r} is not a directory",
                                  os.path.join(self.display, call.file), call.line)
@@ -129,11 +147,14 @@ class HclLoader:
         if directory not in self._parsed:
             files = sorted(p for p in [*directory.glob("*.tf"), *directory.glob("*.tf.json")]
                            if p.is_file())
-            blocks: list[Block] = []
+            items = []
             for path in files:
                 rel = self._rel(str(path))
-                display = os.path.join(self.display, rel)
-                blocks += parse_file(path, display, rel)
+                items.append((path, os.path.join(self.display, rel), rel))
+            blocks: list[Block] = []
+            # From the parse cache, else parsed (several files at once on several processes).
+            for (path, display, rel), parsed in zip(items, parse_files(items, self.cache), strict=True):
+                blocks += parsed
                 if path.suffix == ".tf":
                     self.ignores += scan_ignores(path.read_text(encoding="utf-8-sig",
                                                                 errors="replace"), rel, display)
@@ -234,12 +255,16 @@ def _minified(value: Value) -> Value:
 def _modules_json(root: Path) -> dict[str, Path]:
     """Module call keys -> directories, from what `terraform init` recorded."""
     path = root / ".terraform" / "modules" / "modules.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if not path.is_file():
         return {}
+    # What terraform init wrote: when it is not that, the modules are not there to analyse.
+    try:
+        doc = json.loads(read_limited(str(path), max_file_size(), str(path)))
+    except (InputError, ValueError, RecursionError):
+        return {}
+    entries = doc.get("Modules") if isinstance(doc, dict) else None
     out: dict[str, Path] = {}
-    for entry in doc.get("Modules", []) if isinstance(doc, dict) else []:
+    for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and entry.get("Dir"):
             directory = (root / str(entry["Dir"])).resolve()
             if entry["Key"] and directory.is_dir():

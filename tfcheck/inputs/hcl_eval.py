@@ -155,6 +155,16 @@ class _Evaluator(Operators, Templates):
                     return str(paths[key])
         return None
 
+    def root_dir(self) -> str | None:
+        try:
+            paths = self.outer_scope.root("path")
+        except LookupError:
+            return None
+        for key in ("root", "cwd", "module") if isinstance(paths, Mapping) else ():
+            if isinstance(paths.get(key), str):
+                return str(paths[key])
+        return None
+
     def render_template(self, text: str, variables: Mapping[str, Value]) -> Value:
         items = compile_template(text, False)
         if self.in_templatefile or items is None:  # Terraform forbids templatefile inside templatefile
@@ -275,6 +285,13 @@ class _Evaluator(Operators, Templates):
         return call_function(name, args, self, lambda: source_text(node))
 
 
+def _int(node: Any) -> Value:
+    try:
+        return int(str(node.token.value))
+    except ValueError:  # more digits than Python converts (4300): no configuration needs that
+        return Unknown(f"{str(node.token.value)[:20]}... (a number too long to read)")
+
+
 def _float(node: Any) -> Value:
     value = float(str(node.token.value))
     return normalize(value) if math.isfinite(value) else Unknown(str(node.token.value))
@@ -284,7 +301,7 @@ _HANDLERS: dict[type, Callable[[_Evaluator, Any], Value]] = {
     AttributeRule: lambda ev, n: ev.eval(n.expression),
     ExprTermRule: lambda ev, n: ev.eval(n.expression),
     LiteralValueRule: lambda ev, n: {"true": True, "false": False}.get(str(n.token.value)),
-    IntLitRule: lambda ev, n: int(str(n.token.value)),
+    IntLitRule: lambda ev, n: _int(n),
     FloatLitRule: lambda ev, n: _float(n),
     IdentifierRule: lambda ev, n: ev._noted(ev._identifier(n)),
     StringRule: _Evaluator._string,

@@ -26,6 +26,9 @@ class Caller(Protocol):
 
     def base_dir(self) -> str | None: ...
 
+    def root_dir(self) -> str | None:
+        """The root module's directory (path.root); None where no file may be read."""
+
     def render_template(self, text: str, variables: Mapping[str, Value]) -> Value: ...
 
 

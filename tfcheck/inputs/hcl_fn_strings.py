@@ -115,12 +115,56 @@ def _format_one(value: Value, flags: str, width: str, precision: str | None, ver
 # --- regular expressions -------------------------------------------------------------------------
 @lru_cache(maxsize=256)
 def _regex(pattern: str) -> re.Pattern[str]:
+    if _backtracks(pattern):
+        raise Unsupported("a pattern Python's regex engine could take exponential time on")
     # RE2 spellings Python lacks: (?<name>...) for (?P<name>...), \z for \Z.
     pattern = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern).replace(r"\z", r"\Z")
     try:
         return re.compile(pattern)
     except re.error as exc:
         raise Unsupported(str(exc)) from exc
+
+
+def _backtracks(pattern: str) -> bool:
+    """Whether a repeated group repeats or alternates inside (`(a+)+`, `(a|aa)*`, `(x*y?){9}`).
+
+    Terraform matches with RE2, in linear time; Python backtracks, and on such a pattern can take
+    longer than anyone waits. A configuration is untrusted input, so those become unknown.
+    """
+    inner = [False]  # per open group: does something repeat or alternate in it?
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":  # a class: skip to its end (a leading ] or ^] is literal)
+            i += 2 if pattern.startswith("[^", i) else 1
+            i += 1 if pattern.startswith("]", i) else 0
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c == "(":
+            inner.append(False)
+        elif c == ")" and len(inner) > 1:
+            repeats = inner.pop()
+            if repeats and _quantified(pattern, i + 1):
+                return True
+            inner[-1] = inner[-1] or repeats
+        elif c == "|" or c in "*+" or (c == "{" and _quantified(pattern, i)):
+            inner[-1] = True
+        i += 1
+    return False
+
+
+def _quantified(pattern: str, at: int) -> bool:
+    """A quantifier that repeats at `at`: *, + or {n,m} with m > 1 (not ?, not {0,1} or {1})."""
+    if pattern.startswith(("*", "+"), at):
+        return True
+    bounds = re.match(r"\{(\d*)(,?)(\d*)\}", pattern[at:at + 24])
+    if bounds is None:
+        return False
+    upper = bounds[3] or ("" if bounds[2] else bounds[1])
+    return not upper or int(upper) > 1
 
 
 def _groups(pattern: re.Pattern[str], match: re.Match[str]) -> Value:

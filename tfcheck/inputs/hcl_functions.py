@@ -8,10 +8,14 @@ import math
 import os
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+
+from tfcheck.errors import InputError
 
 # Importing the other function modules registers their functions.
 from tfcheck.inputs import hcl_fn_collections, hcl_fn_strings  # noqa: F401
+from tfcheck.inputs.files import read_limited
 from tfcheck.inputs.hcl_fn_registry import (
     FUNCTIONS,
     Caller,
@@ -127,19 +131,54 @@ def _path(caller: Caller, path: Value) -> Path:
     return Path(base) / target if base is not None and not target.is_absolute() else target
 
 
-def _read(caller: Caller, path: Value) -> Value:
-    target = _path(caller, path)
+@lru_cache(maxsize=64)
+def _repository(root: Path) -> Path:
+    """The git work tree holding the root module (its modules may be anywhere in it), else the
+    root module's own directory."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return folder
+    return root
+
+
+def _confined(caller: Caller, path: Value) -> Path | None:
+    """Where `path` leads, when a configuration may read there: inside the repository of the root
+    module, outside .git and Terraform's working data (but its modules); else None.
+
+    The configuration is untrusted input: file("/proc/self/environ"), "~/.aws/credentials" or
+    ".git/config" would put the CI's credentials into a report (in a principal ARN built from them).
+    """
+    root = caller.root_dir()
+    if root is None:
+        return None
     try:
-        if target.stat().st_size > MAX_FILE_BYTES:
-            return Unknown("")
-        data = target.read_bytes()
-    except OSError:  # absent here; it may exist where Terraform runs
+        real = _path(caller, path).resolve()
+        inside = real.relative_to(_repository(Path(root).resolve())).parts
+    except (OSError, RuntimeError, ValueError):  # a link loop, or outside the repository
+        return None
+    hidden = ".git" in inside or (".terraform" in inside and "modules" not in inside)
+    return None if hidden else real
+
+
+def _read(caller: Caller, path: Value) -> Value:
+    target = _confined(caller, path)
+    # Absent here (it may exist where Terraform runs), not for us to read, or not a file.
+    if target is None or not target.is_file():
+        return Unknown("")
+    try:
+        data = read_limited(str(target), MAX_FILE_BYTES, str(target))
+    except InputError:
         return Unknown("")
     return data.decode("utf-8")  # Terraform rejects non-UTF-8 files too
 
 
+def _exists(caller: Caller, path: Value) -> Value:
+    target = _confined(caller, path)
+    return Unknown("") if target is None else target.is_file()
+
+
 register("file", caller=True)(_read)
-register("fileexists", caller=True)(lambda caller, path: _path(caller, path).is_file())
+register("fileexists", caller=True)(_exists)
 
 
 @register("templatefile", args=2, caller=True)

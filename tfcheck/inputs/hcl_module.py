@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tfcheck.errors import InputError
 from tfcheck.inputs.addresses import Key, Segments, format_key, format_module
 from tfcheck.inputs.hcl_eval import (
     InstanceRef,
@@ -24,6 +25,8 @@ from tfcheck.inputs.hcl_types import convert, parse_type
 META_ARGS = frozenset({"count", "for_each", "provider", "providers", "depends_on", "lifecycle",
                        "source", "version"})
 _EMPTY_SCOPE = ModuleScope({})
+MAX_INSTANCES = 10_000
+"""Instances of one block tfcheck expands; more is no real configuration (and would not finish)."""
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,12 @@ def expand(block: Block, scope: ModuleScope) -> list[Instance] | Unknown:
         n = evaluate(block.attrs["count"].expr, scope)
         if isinstance(n, bool) or not isinstance(n, (int, float)) or n < 0 or n != int(n):
             return n if isinstance(n, Unknown) else Unknown(f"count of {block.labels}")
+        _check_size(block, "count", int(n))
         return [Instance(i, count={"index": i}) for i in range(int(n))]
     if "for_each" in block.attrs:
         items, refs = evaluate_with_refs(block.attrs["for_each"].expr, scope)
+        if isinstance(items, (Mapping, list)):
+            _check_size(block, "for_each", len(items))
         if isinstance(items, Mapping):
             # Terraform iterates maps in lexical key order.
             return [Instance(str(k), each=_Each(str(k), items[k], refs)) for k in sorted(items)]
@@ -51,6 +57,13 @@ def expand(block: Block, scope: ModuleScope) -> list[Instance] | Unknown:
             return [Instance(i, each={"key": i, "value": i}) for i in sorted(set(items))]
         return items if isinstance(items, Unknown) else Unknown(f"for_each of {block.labels}")
     return [Instance(None)]
+
+
+def _check_size(block: Block, meta: str, size: int) -> None:
+    if size > MAX_INSTANCES:
+        kind = ".".join(block.labels if block.type == "resource" else (block.type, *block.labels))
+        raise InputError(f"{meta} makes {size} instances of {kind}; tfcheck expands at most "
+                         f"{MAX_INSTANCES}", block.file, block.line)
 
 
 class _Each(Mapping[str, Any]):

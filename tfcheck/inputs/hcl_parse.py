@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,14 +23,42 @@ JSON_NESTED_BLOCKS = frozenset({"replica", "statement", "principals", "not_princ
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-@dataclass
 class Attr:
-    """One `name = expression` with where it is written."""
+    """One `name = expression` with where it is written.
 
-    name: str
-    expr: Any
-    """The python-hcl2 expression rule (for .tf.json, parsed from an equivalent HCL text)."""
-    line: int
+    `expr` is the python-hcl2 expression rule (for .tf.json, parsed from an equivalent HCL
+    text). From the parse cache it is built on first use: attributes nothing evaluates (of
+    resources no rule reads) never are."""
+
+    __slots__ = ("name", "line", "_expr", "_build")
+
+    def __init__(self, name: str, expr: Any, line: int) -> None:
+        self.name = name
+        self.line = line
+        self._expr = expr
+        self._build: Callable[[], Any] | None = None
+
+    @classmethod
+    def lazy(cls, name: str, build: Callable[[], Any], line: int) -> Attr:
+        attr = cls(name, None, line)
+        attr._build = build
+        return attr
+
+    @property
+    def expr(self) -> Any:
+        if self._build is not None:
+            self._expr, self._build = self._build(), None
+        return self._expr
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Attr):
+            return NotImplemented
+        return (self.name, self.expr, self.line) == (other.name, other.expr, other.line)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Attr(name={self.name!r}, expr={self.expr!r}, line={self.line!r})"
 
 
 @dataclass
@@ -146,6 +175,8 @@ def _parse_json(text: str, display: str) -> list[Block]:
         raise InputError(f"invalid JSON: {err.msg}", display, err.lineno, err.colno) from None
     except RecursionError:
         raise InputError("nested too deeply", display) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise InputError("invalid JSON: a number has too many digits", display) from None
     if not isinstance(doc, dict):
         raise InputError("a .tf.json file must hold an object", display)
     lines = text.splitlines()

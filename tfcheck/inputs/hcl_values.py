@@ -15,6 +15,8 @@ Value = Any
 
 # Floats beyond this are not exact integers, so they keep their float form (and print as Terraform does).
 _EXACT_INT = 2**53
+# Python will not print an integer of more than 4300 digits; arithmetic stops well before.
+_MAX_INT_BITS = 4096
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -118,6 +120,8 @@ def normalize(number: int | float) -> int | float:
             raise ConvertError("number is not finite")
         if number.is_integer() and abs(number) < _EXACT_INT:
             return int(number)
+    elif number.bit_length() > _MAX_INT_BITS:
+        raise ConvertError("number too large")
     return number
 
 
@@ -152,7 +156,10 @@ def to_number(value: Value) -> int | float:
     if isinstance(value, str) and _NUMBER.fullmatch(value):
         if any(c in value for c in ".eE"):
             return normalize(float(value))
-        return int(value)
+        try:
+            return normalize(int(value))
+        except ValueError:  # more digits than Python converts
+            raise ConvertError("number too large") from None
     raise ConvertError(f"cannot convert {value!r} to a number")
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tfcheck.errors import ConfigError, InputError
+from tfcheck.inputs.files import max_file_size, read_limited
 from tfcheck.inputs.hcl_eval import Value, evaluate
 from tfcheck.inputs.hcl_parse import Block, parse_attributes, parse_expression
 from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope
@@ -45,14 +46,18 @@ class RootVariables:
 
     def _read_file(self, path: Path, display: str) -> None:
         try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"cannot read: {err}", display) from None
+            text = read_limited(str(path), max_file_size(), display).decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise InputError(f"not UTF-8 text (byte {err.start})", display) from None
         if path.name.endswith(".json"):
             try:
                 doc = json.loads(text)
             except json.JSONDecodeError as err:
                 raise InputError(f"invalid JSON: {err.msg}", display, err.lineno, err.colno) from None
+            except RecursionError:
+                raise InputError("nested too deeply", display) from None
+            except ValueError:  # an integer of more digits than Python converts
+                raise InputError("invalid JSON: a number has too many digits", display) from None
             if not isinstance(doc, dict):
                 raise InputError("a .tfvars.json file must hold an object", display)
             self._values.update(doc)

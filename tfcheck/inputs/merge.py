@@ -31,7 +31,7 @@ def merge(plan: Graph, source: Graph) -> Graph:
         owner_sources=tuple(dict.fromkeys(plan.owner_sources + source.owner_sources)),
         caller_identity=plan.caller_identity | source.caller_identity,
         owner_placeholder=source.owner_placeholder, notes=plan.notes + source.notes,
-        ignores=source.ignores,
+        ignores=source.ignores, loaded_types=plan.loaded_types,
     )
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from tfcheck.errors import InputError
-from tfcheck.inputs.addresses import arn_account, arn_region, module_segments
+from tfcheck.inputs.addresses import Key, arn_account, arn_region, module_segments
 from tfcheck.inputs.plan_links import ConfigIndex, LinkResolver, expression_refs, for_each_refs
+from tfcheck.inputs.plan_stream import Fallback, read_slim
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 
@@ -19,8 +24,13 @@ SUPPORTED_MAJORS = ("0", "1")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-def read_plan(path: str) -> Any:
-    """The decoded plan document from a JSON file, `-` (stdin) or a binary plan file."""
+def read_plan(path: str, keep: frozenset[str] | None = None) -> Any:
+    """The decoded plan document from a JSON file, `-` (stdin) or a binary plan file.
+
+    With `keep`, only resources of those types keep their values, and the sections tfcheck
+    does not read are dropped while reading (plan_stream): memory then grows with the
+    resources the rules read, not with the size of the plan.
+    """
     name = "<stdin>" if path == "-" else path
     data = _read_bytes(path, name)
     if data.startswith(_ZIP_MAGIC):
@@ -31,6 +41,33 @@ def read_plan(path: str) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(f"not UTF-8 text (byte {err.start}); expected plan JSON", name) from None
+    del data  # the text alone from here on
+    with paused_gc():
+        if keep is not None:
+            try:
+                doc = read_slim(text, keep.__contains__)
+            except (Fallback, RecursionError):
+                pass  # the reference parser below reports the error exactly
+            else:
+                check_plan_shape(doc, name)
+                return doc
+        return _parse(text, name)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while building large data (JSON values, resources, parse
+    trees): each collection would walk every object built so far, for almost nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(text: str, name: str) -> Any:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
@@ -92,44 +129,66 @@ def _show_binary_plan(path: str) -> bytes:
     return done.stdout
 
 
-def load_plan(path: str, name: str | None = None) -> Graph:
-    """Read a plan file and build its Graph."""
-    return build_graph(read_plan(path), name or path)
+def load_plan(path: str, name: str | None = None, keep: frozenset[str] | None = None) -> Graph:
+    """Read a plan file and build its Graph (of the `keep` types only, when given)."""
+    return build_graph(read_plan(path, keep), name or path, keep)
 
 
-def build_graph(doc: dict[str, Any], name: str) -> Graph:
-    """Resources from resource_changes and prior_state data sources, linked through configuration."""
-    try:
-        config = ConfigIndex(_obj(_obj(doc.get("configuration")).get("root_module")))
-        resources = _resources(doc, config, name)
-        resolver = LinkResolver(config, resources)
-        regions = _provider_regions(doc)
-        for res in resources:
-            _link(res, config, resolver, regions)
-    except RecursionError:
-        raise InputError("plan nested too deeply", name) from None
-    owners, sources, callers = _owner_facts(doc, resources)
-    return Graph.build(resources, source=name, owner_accounts=frozenset(owners), owner_sources=tuple(sources),
-                       caller_identity=frozenset(callers))
+def build_graph(doc: dict[str, Any], name: str, keep: frozenset[str] | None = None) -> Graph:
+    """Resources from resource_changes and prior_state data sources, linked through configuration.
+
+    With `keep`, the Graph holds only resources of those types (every resource still counts
+    for the owner accounts and for pairing references by instance key)."""
+    with paused_gc():
+        try:
+            config = ConfigIndex(_obj(_obj(doc.get("configuration")).get("root_module")))
+            resources = _resources(doc, name, keep)
+            resolver = LinkResolver(config, resources)
+            regions = _provider_regions(doc)
+            kept = [r for r in resources if isinstance(r, Resource)]
+            for res in kept:
+                _link(res, config, resolver, regions)
+        except RecursionError:
+            raise InputError("plan nested too deeply", name) from None
+        owners, sources, callers = _owner_facts(doc, resources)
+        del resources, resolver
+        return Graph.build(kept, source=name, owner_accounts=frozenset(owners),
+                           owner_sources=tuple(sources), caller_identity=frozenset(callers),
+                           loaded_types=keep)
 
 
-def _resources(doc: dict[str, Any], config: ConfigIndex, name: str) -> list[Resource]:
-    out: dict[str, Resource] = {}
+class Stub:
+    """A resource of a type no rule reads: what owner accounts and reference pairing need of it."""
+
+    __slots__ = ("address", "mode", "type", "name", "module", "index", "values")
+
+    def __init__(self, address: str, mode: str, type_: str, name: str, module: str, index: Key,
+                 values: dict[str, Any]) -> None:
+        self.address, self.mode, self.type, self.name = address, mode, type_, name
+        self.module, self.index, self.values = module, index, values
+
+
+def _resources(doc: dict[str, Any], name: str, keep: frozenset[str] | None
+               ) -> list[Resource | Stub]:
+    """Every resource instance (of the kept types, as Resources; of the others, as Stubs)."""
+    out: dict[str, Resource | Stub] = {}
     for i, rc in enumerate(doc.get("resource_changes") or []):
-        res = _from_change(rc, f"resource_changes[{i}]", name)
+        res = _from_change(rc, f"resource_changes[{i}]", name, keep)
         if res is not None:
             out[res.address] = res
     # Data sources read while planning appear only in prior_state.
     prior = _obj(_obj(doc.get("prior_state")).get("values")).get("root_module")
-    for state_res in _walk_state(_obj(prior)):
+    for module, state_res in _walk_state(_obj(prior), ""):
         addr = state_res.get("address")
         if state_res.get("mode") == "data" and isinstance(addr, str) and addr not in out:
             out[addr] = _resource(state_res, _obj(state_res.get("values")), None,
-                                  _sensitive(state_res.get("sensitive_values")), "read")
+                                  _sensitive(state_res.get("sensitive_values")), "read", keep,
+                                  module)
     return list(out.values())
 
 
-def _from_change(rc: Any, where: str, name: str) -> Resource | None:
+def _from_change(rc: Any, where: str, name: str, keep: frozenset[str] | None
+                 ) -> Resource | Stub | None:
     if not isinstance(rc, dict):
         raise InputError(f"{where} must be an object", name)
     for key in ("address", "type", "name"):
@@ -152,7 +211,7 @@ def _from_change(rc: Any, where: str, name: str) -> Resource | None:
     if values is not None and not isinstance(values, dict):
         raise InputError(f"{where}.change.{'before' if action == 'delete' else 'after'} "
                          "must be an object", name)
-    return _resource(rc, values or {}, unknown, _sensitive(sensitive), action)
+    return _resource(rc, values or {}, unknown, _sensitive(sensitive), action, keep)
 
 
 def _action(actions: list[str]) -> str:
@@ -166,14 +225,20 @@ def _action(actions: list[str]) -> str:
 
 
 def _resource(raw: dict[str, Any], values: dict[str, Any], unknown: Any, sensitive: Any,
-              action: str) -> Resource:
+              action: str, keep: frozenset[str] | None, module: Any = None) -> Resource | Stub:
     index = raw.get("index")
-    module = raw.get("module_address")
+    # prior_state names the module instance on the module, not on each resource.
+    module = raw.get("module_address") if module is None else module
+    module = module if isinstance(module, str) else ""
+    index = index if isinstance(index, (int, str)) and not isinstance(index, bool) else None
+    mode = str(raw.get("mode") or "managed")
+    if keep is not None and raw["type"] not in keep:
+        arn = values.get("arn")
+        return Stub(raw["address"], mode, raw["type"], raw["name"], module, index,
+                    {"arn": arn} if arn is not None else {})
     return Resource(
-        address=raw["address"], mode=str(raw.get("mode") or "managed"), type=raw["type"],
-        name=raw["name"], module=module if isinstance(module, str) else "",
-        index=index if isinstance(index, (int, str)) and not isinstance(index, bool) else None,
-        values=values, unknown=unknown, sensitive=sensitive, action=action,
+        address=raw["address"], mode=mode, type=raw["type"], name=raw["name"], module=module,
+        index=index, values=values, unknown=unknown, sensitive=sensitive, action=action,
     )
 
 
@@ -182,9 +247,12 @@ def _sensitive(value: Any) -> Any:
     return value if value not in (False, None) else None
 
 
+_segments = lru_cache(maxsize=1 << 16)(module_segments)
+
+
 def _link(res: Resource, config: ConfigIndex, resolver: LinkResolver,
           regions: dict[str, str]) -> None:
-    segs = module_segments(res.module)
+    segs = _segments(res.module)
     kind = ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}"
     block = config.resource(tuple(n for n, _ in segs), kind)
     expressions = _obj(block.get("expressions"))
@@ -214,15 +282,17 @@ def _provider_regions(doc: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _walk_state(module: dict[str, Any]) -> list[dict[str, Any]]:
-    out = [r for r in module.get("resources") or [] if isinstance(r, dict)]
+def _walk_state(module: dict[str, Any], address: str) -> list[tuple[str, dict[str, Any]]]:
+    """(module instance address, resource) of a prior_state module and its child modules."""
+    out = [(address, r) for r in module.get("resources") or [] if isinstance(r, dict)]
     for child in module.get("child_modules") or []:
         if isinstance(child, dict):
-            out += _walk_state(child)
+            child_address = child.get("address")
+            out += _walk_state(child, child_address if isinstance(child_address, str) else "")
     return out
 
 
-def _owner_facts(doc: dict[str, Any], resources: list[Resource]
+def _owner_facts(doc: dict[str, Any], resources: list[Resource | Stub]
                  ) -> tuple[list[str], list[str], list[str]]:
     """Accounts the plan proves are the configuration's own, with where each came from."""
     owners: dict[str, str] = {}

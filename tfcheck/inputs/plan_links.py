@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from functools import lru_cache
+from typing import Any, Protocol
 
 from tfcheck.inputs.addresses import (
     Key,
@@ -16,11 +17,26 @@ from tfcheck.inputs.addresses import (
     parse_module_ref,
     parse_resource_ref,
 )
-from tfcheck.model.resource import Link, Resource
+from tfcheck.model.resource import Link
 
 # References with no resource behind them in plan JSON (locals are not in `configuration`).
 _NOT_RESOURCES = ("local.", "each.", "count.", "path.", "terraform.", "self.", "provider::")
 _MAX_HOPS = 64
+# The same few module addresses and reference texts come back for every instance.
+_segments = lru_cache(maxsize=1 << 16)(module_segments)
+_resource_ref = lru_cache(maxsize=1 << 16)(parse_resource_ref)
+_module_ref = lru_cache(maxsize=1 << 16)(parse_module_ref)
+
+
+class Instance(Protocol):
+    """What the resolver needs of a resource instance (a Resource, or a plan's Stub)."""
+
+    address: str
+    mode: str
+    type: str
+    name: str
+    module: str
+    index: Key
 
 
 class ConfigIndex:
@@ -57,19 +73,22 @@ class ConfigIndex:
 class LinkResolver:
     """Follows references from an attribute to the resource instances they name."""
 
-    def __init__(self, config: ConfigIndex, resources: Iterable[Resource]) -> None:
+    def __init__(self, config: ConfigIndex, resources: Iterable[Instance]) -> None:
         self.config = config
         self._instances: dict[tuple[str, str], list[tuple[Key, str]]] = defaultdict(list)
         self._module_instances: dict[tuple[str, ...], set[Segments]] = defaultdict(set)
         # address -> (module instance + kind, instance key): which instances share a block.
         self._where: dict[str, tuple[tuple[str, str], Key]] = defaultdict(lambda: (("", ""), None))
+        modules: set[str] = set()
         for res in resources:
-            segs = module_segments(res.module)
             kind = ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}"
             self._instances[(res.module, kind)].append((res.index, res.address))
             self._where[res.address] = ((res.module, kind), res.index)
-            for depth in range(len(segs) + 1):
-                self._module_instances[config_path(segs[:depth])].add(segs[:depth])
+            if res.module not in modules:
+                modules.add(res.module)
+                segs = _segments(res.module)
+                for depth in range(len(segs) + 1):
+                    self._module_instances[config_path(segs[:depth])].add(segs[:depth])
 
     def resolve(self, refs: list[str], segs: Segments, own_key: Key, hops: int = 0,
                 each: list[str] | None = None) -> list[Link]:
@@ -125,7 +144,7 @@ class LinkResolver:
         return self.resolve(_refs(expr), parent, call_key, hops + 1, each)
 
     def _through_output(self, ref: str, segs: Segments, hops: int) -> list[Link]:
-        parsed = parse_module_ref(ref)
+        parsed = _module_ref(ref)
         if parsed is None:
             return []
         name, key, output = parsed
@@ -136,7 +155,7 @@ class LinkResolver:
                             hops + 1)
 
     def _to_resource(self, ref: str, segs: Segments, pair_key: Key) -> list[Link]:
-        parsed = parse_resource_ref(ref)
+        parsed = _resource_ref(ref)
         if parsed is None:
             return []
         links: list[Link] = []

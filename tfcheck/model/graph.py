@@ -34,6 +34,9 @@ class Graph:
     """Inline `# tfcheck:ignore` comments of the source (inputs.ignores.Ignore)."""
     notes: tuple[str, ...] = ()
     """What the input could not cover (a module not analysed), for the report."""
+    loaded_types: frozenset[str] | None = None
+    """When the input was read for some resource types only (a plan read for the rules and the
+    configuration's custom rules), those types; None: every resource is here."""
     _by_type: dict[str, list[Resource]] = field(default_factory=dict, repr=False)
     _by_value: dict[str, list[Resource]] | None = field(default=None, repr=False)
 
@@ -51,8 +54,15 @@ class Graph:
     def get(self, address: str) -> Resource | None:
         return self.resources.get(address)
 
+    def _loaded(self, types: tuple[str, ...]) -> None:
+        if self.loaded_types is not None and not self.loaded_types.issuperset(types):
+            missing = sorted(set(types) - self.loaded_types)
+            raise RuntimeError(f"resource types {missing} were not read from {self.source}: "
+                               "add them to access.READ_TYPES")
+
     def of_type(self, *types: str, data: bool | None = False) -> list[Resource]:
         """Live resources of these types; data=None includes data sources, True only them."""
+        self._loaded(types)
         out: list[Resource] = []
         for t in types:
             for res in self._by_type.get(t, ()):
@@ -65,6 +75,7 @@ class Graph:
     def by_value(self, value: str, types: tuple[str, ...], deleted: bool = False) -> list[Resource]:
         """Resources of `types` one of whose identifying attributes equals `value`: live ones, or
         with deleted=True only those the plan deletes."""
+        self._loaded(types)
         if self._by_value is None:
             index: dict[str, list[Resource]] = defaultdict(list)
             for res in self.resources.values():
@@ -79,6 +90,7 @@ class Graph:
 
     def targets(self, res: Resource, attribute: str, types: tuple[str, ...]) -> list[Resource]:
         """Live resources of `types` that `res.attribute` refers to in the configuration."""
+        self._loaded(types)
         out: list[Resource] = []
         for link in res.links_of(attribute):
             target = self.resources.get(link.target)
