@@ -226,8 +226,6 @@ def test_max_file_size_rejects_bad_sizes(text: str, cli) -> None:
     assert result.code == 2 and result.err.startswith("tfcheck: error: --max-file-size ")
 
 
-@pytest.mark.xfail(strict=True, reason="tfcheck/inputs/plan.py _read_bytes does not use "
-                   "files.read_limited: --max-file-size is not applied to plan files")
 def test_max_file_size_refuses_a_large_plan(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     Path("input.json").write_text(json.dumps({"format_version": "1.2", "pad": "x" * 4096}))

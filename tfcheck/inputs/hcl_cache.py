@@ -39,6 +39,7 @@ from hcl2.rules.tokens import StaticStringToken, StringToken
 from lark.tree import Meta
 
 from tfcheck import __version__
+from tfcheck.inputs.files import max_file_size
 from tfcheck.inputs.hcl_parse import Attr, Block, parse_file
 
 FORMAT = 3
@@ -331,6 +332,8 @@ def parse_files(files: Sequence[tuple[Path, str, str]], cache: ParseCache | None
 
 def _read(path: Path) -> bytes | None:
     try:
+        if path.stat().st_size > max_file_size():
+            return None  # parse_file reports it, before reading
         return path.read_bytes()
     except OSError:
         return None  # parse_file reports it

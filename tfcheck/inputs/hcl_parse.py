@@ -11,16 +11,16 @@ from typing import Any
 import hcl2
 from hcl2.rules.base import AttributeRule, BlockRule, BodyRule
 from hcl2.utils import SerializationOptions
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from tfcheck.errors import InputError
+from tfcheck.inputs.files import max_file_size, read_limited
 
 _LABEL_OPTIONS = SerializationOptions(strip_string_quotes=True)
 # In .tf.json a nested block looks like an attribute; these are the nested block types tfcheck
 # reads (everything else is taken as an attribute, which is what it is for these resources).
 JSON_NESTED_BLOCKS = frozenset({"replica", "statement", "principals", "not_principals", "condition",
                                 "lifecycle", "rotation_rules", "timeouts", "assume_role"})
-MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 class Attr:
@@ -79,13 +79,9 @@ class Block:
 def parse_file(path: Path, display: str, rel: str | None = None) -> list[Block]:
     """The top-level blocks of one file; `display` names it in errors, `rel` in locations."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", display)
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_limited(str(path), max_file_size(), display).decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(f"not UTF-8 text (byte {err.start})", display) from None
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", display) from None
     blocks = _parse_json(text, display) if path.name.endswith(".json") else parse_text(text, display)
     if rel is not None:
         _relocate(blocks, rel)
@@ -127,6 +123,10 @@ def _parse_body(text: str, display: str) -> BodyRule:
         raise InputError(f"syntax error: {_describe(err)}", display, err.line, err.column) from None
     except RecursionError:
         raise InputError("nested too deeply", display) from None
+    except VisitError as err:  # lark wraps what its tree transformer raised
+        if isinstance(err.orig_exc, RecursionError):
+            raise InputError("nested too deeply", display) from None
+        raise
 
 
 def _body_attrs(body: BodyRule, display: str) -> dict[str, Attr]:

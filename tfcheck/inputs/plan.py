@@ -6,7 +6,6 @@ import gc
 import json
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -15,6 +14,7 @@ from typing import Any
 
 from tfcheck.errors import InputError
 from tfcheck.inputs.addresses import Key, arn_account, arn_region, module_segments
+from tfcheck.inputs.files import max_file_size, read_limited
 from tfcheck.inputs.plan_links import ConfigIndex, LinkResolver, expression_refs, for_each_refs
 from tfcheck.inputs.plan_stream import Fallback, read_slim
 from tfcheck.model.graph import Graph
@@ -74,6 +74,8 @@ def _parse(text: str, name: str) -> Any:
         raise InputError(f"invalid JSON: {err.msg}", name, err.lineno, err.colno) from None
     except RecursionError:
         raise InputError("JSON nested too deeply to be a plan", name) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise InputError("invalid JSON: a number has too many digits", name) from None
     check_plan_shape(doc, name)
     return doc
 
@@ -99,16 +101,7 @@ def check_plan_shape(doc: Any, name: str) -> None:
 
 
 def _read_bytes(path: str, name: str) -> bytes:
-    try:
-        if path == "-":
-            return sys.stdin.buffer.read()
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", name) from None
-    except IsADirectoryError:
-        raise InputError("is a directory; give a plan JSON file", name) from None
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", name) from None
+    return read_limited(path, max_file_size(), name)
 
 
 def _show_binary_plan(path: str) -> bytes:
