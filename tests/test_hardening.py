@@ -231,3 +231,30 @@ def test_max_file_size_refuses_a_large_plan(tmp_path: Path, cli, monkeypatch: py
     Path("input.json").write_text(json.dumps({"format_version": "1.2", "pad": "x" * 4096}))
     result = cli("input.json", "--max-file-size", "1KiB")
     assert result.code == 2 and "(--max-file-size)" in result.err
+
+
+@pytest.mark.parametrize("case", ["rules/cmk-missing-cross-account-grant/fail/second-consumer-not-in-key-policy",
+                                  "rules/cmk-missing-cross-account-grant/fail/key-policy-deny-decrypt",
+                                  "plans/platform-stack-large"])
+def test_reordering_policy_statements_never_changes_the_findings(case: str, tmp_path: Path, cli) -> None:
+    """Every secret and key policy in the plan with its statements reversed: the same findings."""
+    plan = json.loads((FIXTURES / case / "plan.json").read_text())
+    reversed_any = False
+    for rc in plan["resource_changes"]:
+        after = rc["change"].get("after") or {}
+        policy = after.get("policy")
+        if isinstance(policy, str) and policy.startswith("{"):
+            doc = json.loads(policy)
+            if isinstance(doc.get("Statement"), list) and len(doc["Statement"]) > 1:
+                doc["Statement"].reverse()
+                after["policy"] = json.dumps(doc)
+                reversed_any = True
+    assert reversed_any
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+
+    def found(target: str) -> list[tuple[str, str, str]]:
+        return sorted((f["rule"], f["address"], f["outcome"])
+                      for f in cli(target, "--format", "json", "--no-source").json()["findings"])
+
+    assert found(str(path)) == found(str(FIXTURES / case / "plan.json"))
