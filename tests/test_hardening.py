@@ -233,9 +233,11 @@ def test_max_file_size_refuses_a_large_plan(tmp_path: Path, cli, monkeypatch: py
     assert result.code == 2 and "(--max-file-size)" in result.err
 
 
-@pytest.mark.parametrize("case", ["rules/cmk-missing-cross-account-grant/fail/second-consumer-not-in-key-policy",
-                                  "rules/cmk-missing-cross-account-grant/fail/key-policy-deny-decrypt",
-                                  "plans/platform-stack-large"])
+@pytest.mark.parametrize("case", [
+    "rules/cmk-missing-cross-account-grant/fail/second-consumer-not-in-key-policy",
+    "rules/cmk-missing-cross-account-grant/fail/key-policy-deny-decrypt",
+    "plans/platform-stack-large",
+])
 def test_reordering_policy_statements_never_changes_the_findings(case: str, tmp_path: Path, cli) -> None:
     """Every secret and key policy in the plan with its statements reversed: the same findings."""
     plan = json.loads((FIXTURES / case / "plan.json").read_text())
