@@ -196,7 +196,7 @@ class Bench:
                  f"checkov {_checkov_version(self.checkov) if self.checkov else 'not installed'}; "
                  f"median of {self.runs} runs (checkov: {self.args.checkov_runs})", ""]
         head = ["input", "units", "MB", "floor s", "tfcheck s", "×floor", "peak MB", "peak/MB",
-                "checkov s", "×faster"]
+                "checkov s", "checkov MB", "×faster"]
         rows: list[list[str]] = []
         for n in sizes:
             floor = self.get("floor", n)
@@ -213,7 +213,8 @@ class Bench:
                              f"{s.time / floor.time:.2f}" if floor and is_plan else "",
                              f"{s.peak_mb:.0f}",
                              f"{s.peak_mb / file_mb[n]:.2f}" if is_plan and file_mb[n] else "",
-                             f"{c.time:.1f}" if c else "", f"{c.time / s.time:.0f}" if c else ""])
+                             f"{c.time:.1f}" if c else "", f"{c.peak_mb:.0f}" if c else "",
+                             f"{c.time / s.time:.0f}" if c else ""])
         lines += _table(head, rows)
         # Time per unit: the slope between consecutive sizes (what one more unit costs), which
         # leaves out the fixed cost of a run (start-up, imports, the report's head); and, for

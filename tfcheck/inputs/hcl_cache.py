@@ -39,7 +39,7 @@ from hcl2.rules.tokens import StaticStringToken, StringToken
 from lark.tree import Meta
 
 from tfcheck import __version__
-from tfcheck.inputs.files import max_file_size
+from tfcheck.inputs.files import file_size_limit, max_file_size
 from tfcheck.inputs.hcl_parse import Attr, Block, parse_file
 
 FORMAT = 3
@@ -366,18 +366,20 @@ def _parse_in_pool(files: list[tuple[Path, str, str]], indexes: list[int], worke
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(workers, len(files)), mp_context=context) as pool:
             chunk = max(1, len(files) // (workers * 32))
-            results = list(pool.map(_parse_one, [(str(p), d, r) for p, d, r in files],
+            limit = max_file_size()  # this run's --max-file-size, for the workers too
+            results = list(pool.map(_parse_one, [(str(p), d, r, limit) for p, d, r in files],
                                     chunksize=chunk))
     except Exception:  # noqa: BLE001 - no pool (a sandbox, a broken worker): parse in-process
         return {}
     return dict(zip(indexes, results, strict=True))
 
 
-def _parse_one(item: tuple[str, str, str]) -> bytes | None:
+def _parse_one(item: tuple[str, str, str, int]) -> bytes | None:
     """In a worker: the compact form of one file, None when it has an error (the main process
     parses it again to report the error)."""
-    path, display, rel = item
+    path, display, rel, limit = item
     try:
-        return encode(parse_file(Path(path), display, rel))
+        with file_size_limit(limit):
+            return encode(parse_file(Path(path), display, rel))
     except Exception:  # noqa: BLE001 - reported by the main process
         return None
