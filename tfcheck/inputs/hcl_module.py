@@ -119,6 +119,10 @@ class ModuleInstance:
                 self.locals.update(b.attrs)
         self.outputs = {b.labels[0]: b for b in blocks if b.type == "output" and b.labels}
         self.resources = [b for b in blocks if b.type in ("resource", "data") and len(b.labels) == 2]
+        # (mode, type) -> name -> block, built once: every reference looks its block up here.
+        self.by_type: dict[tuple[str, str], dict[str, Block]] = {}
+        for b in self.resources:
+            self.by_type.setdefault((b.type, b.labels[0]), {})[b.labels[1]] = b
         self.calls = {b.labels[0]: b for b in blocks if b.type == "module" and b.labels}
         self._inputs = inputs
         self._instances: dict[int, list[tuple[Instance, InstanceRef]] | Unknown] = {}
@@ -245,8 +249,7 @@ class _Names(Mapping[str, Any]):
 
     def __init__(self, module: ModuleInstance, mode: str, res_type: str) -> None:
         self._module = module
-        self._blocks = {b.labels[1]: b for b in module.resources
-                        if b.type == mode and b.labels[0] == res_type}
+        self._blocks = module.by_type.get((mode, res_type), {})
 
     def __getitem__(self, name: str) -> Value:
         block = self._blocks[name]
@@ -266,13 +269,16 @@ class _Types(Mapping[str, Any]):
 
     def __init__(self, module: ModuleInstance, mode: str) -> None:
         self._module = module
-        self._types = sorted({b.labels[0] for b in module.resources if b.type == mode})
+        self._types = sorted(t for m, t in module.by_type if m == mode)
         self._mode = mode
+        self._names: dict[str, _Names] = {}
 
     def __getitem__(self, res_type: str) -> Value:
-        if res_type not in self._types:
+        if (self._mode, res_type) not in self._module.by_type:
             raise KeyError(res_type)
-        return _Names(self._module, self._mode, res_type)
+        if res_type not in self._names:
+            self._names[res_type] = _Names(self._module, self._mode, res_type)
+        return self._names[res_type]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._types)
