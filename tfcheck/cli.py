@@ -154,15 +154,9 @@ def comment_github(
     body, result = _comment_body(tag, output, _options(
         inputs, account_id, override, override_reason, source, no_source, var_file, var, config,
         baseline, max_file_size=max_file_size))
-    if dry_run:
-        try:
-            where = github.target(os.environ, repo=repo, pr=pr, api_url=api_url,
-                                  require=False).where
-        except TfcheckError:
-            where = "an unknown pull request"
-        _dry_run(body, where, behavior, tag, result)
-    _post(result, lambda: to_github(os.environ, body, tag, behavior, repo=repo, pr=pr,
-                                    api_url=api_url))
+    _deliver(body, result, tag, behavior, dry_run, "an unknown pull request",
+             lambda: github.target(os.environ, repo=repo, pr=pr, api_url=api_url, require=False).where,
+             lambda: to_github(os.environ, body, tag, behavior, repo=repo, pr=pr, api_url=api_url))
 
 
 @comment_app.command("gitlab")
@@ -185,15 +179,11 @@ def comment_gitlab(
     body, result = _comment_body(tag, output, _options(
         inputs, account_id, override, override_reason, source, no_source, var_file, var, config,
         baseline, max_file_size=max_file_size))
-    if dry_run:
-        try:
-            where = gitlab.target(os.environ, project=project, mr=mr, api_url=api_url,
-                                  require=False).where
-        except TfcheckError:
-            where = "an unknown merge request"
-        _dry_run(body, where, behavior, tag, result)
-    _post(result, lambda: to_gitlab(os.environ, body, tag, behavior, project=project, mr=mr,
-                                    api_url=api_url))
+    _deliver(body, result, tag, behavior, dry_run, "an unknown merge request",
+             lambda: gitlab.target(os.environ, project=project, mr=mr, api_url=api_url,
+                                   require=False).where,
+             lambda: to_gitlab(os.environ, body, tag, behavior, project=project, mr=mr,
+                               api_url=api_url))
 
 
 @app.command("rules")
@@ -302,6 +292,18 @@ def _comment_body(tag: str, output: list[str] | None, options: Options) -> tuple
     result = _run(options)
     _write_outputs(result, outputs)
     return comment_body(markdown_report.render(result), tag), result
+
+
+def _deliver(body: str, result: Result, tag: str, behavior: Behavior, dry_run: bool, unknown: str,
+             where: Callable[[], str], send: Callable[[], str]) -> NoReturn:
+    """Print what would be posted (--dry-run, no token needed), or post it."""
+    if dry_run:
+        try:
+            target = where()
+        except TfcheckError:
+            target = unknown
+        _dry_run(body, target, behavior, tag, result)
+    _post(result, send)
 
 
 def _dry_run(body: str, where: str, behavior: Behavior, tag: str, result: Result) -> NoReturn:
