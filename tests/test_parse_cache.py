@@ -62,7 +62,7 @@ def test_every_fixture_round_trips() -> None:
     parsed = _parsed()
     assert len(parsed) > 100
     for path, blocks in parsed:
-        _same_blocks(blocks, decode(encode(blocks), path.name), str(path))
+        _same_blocks(blocks, decode(encode(blocks), path.name, str(path)), str(path))
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_a_bad_entry_is_a_miss(cache: ParseCache, damage: str) -> None:
     again = parse_files(items, cache)  # parsed again, and the entries rewritten
     for (path, _, _), a, b in zip(items, expected, again, strict=True):
         _same_blocks(a, b, str(path))
-    assert all(cache.get(cache.key(p.read_bytes(), False), p.name) is not None for p, _, _ in items)
+    assert all(cache.get(cache.key(p.read_bytes(), False), p.name, str(p)) is not None for p, _, _ in items)
 
 
 def test_a_cache_that_cannot_be_written_is_no_cache(tmp_path: Path,

@@ -80,13 +80,13 @@ class HclLoader:
 
     def _walk(self, module: ModuleInstance, out: list[Resource], depth: int) -> None:
         for block in module.resources:
+            if self.keep is not None and block.labels[0] not in self.keep:
+                continue  # no rule reads it (its text may not even be parsed: hcl_split)
             found = module.instances(block)
             if isinstance(found, Unknown):
                 self.notes.append(f"{module.resource_address(block, None)}: its count/for_each is "
                                   "not known before apply; its instances were not checked")
                 continue
-            if self.keep is not None and block.labels[0] not in self.keep:
-                continue  # no rule reads it: its instances are counted, not evaluated
             for inst, ref in found:
                 out.append(build_resource(module, block, inst, ref, self._location(block)))
         for name, call in module.calls.items():
@@ -153,7 +153,8 @@ class HclLoader:
                 items.append((path, os.path.join(self.display, rel), rel))
             blocks: list[Block] = []
             # From the parse cache, else parsed (several files at once on several processes).
-            for (path, display, rel), parsed in zip(items, parse_files(items, self.cache), strict=True):
+            parsed_files = parse_files(items, self.cache, keep=self.keep)
+            for (path, display, rel), parsed in zip(items, parsed_files, strict=True):
                 blocks += parsed
                 if path.suffix == ".tf":
                     self.ignores += scan_ignores(path.read_text(encoding="utf-8-sig",

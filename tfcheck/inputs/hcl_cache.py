@@ -39,10 +39,11 @@ from hcl2.rules.tokens import StaticStringToken, StringToken
 from lark.tree import Meta
 
 from tfcheck import __version__
+from tfcheck.inputs import hcl_split
 from tfcheck.inputs.files import file_size_limit, max_file_size
-from tfcheck.inputs.hcl_parse import Attr, Block, parse_file
+from tfcheck.inputs.hcl_parse import Attr, Block, LazyBlock, parse_file
 
-FORMAT = 3
+FORMAT = 4
 _MAGIC = b"tfcheck-hcl-cache\n"
 _DIGEST = 16
 # Parse in worker processes when this many bytes of files are not in the cache.
@@ -118,6 +119,8 @@ class _Encoder:
         return (ci, payload, tuple(extras))
 
     def block(self, block: Block) -> Any:
+        if isinstance(block, LazyBlock):  # kept as text, as it was
+            return (block.type, block.labels, block.line, block.source)
         return (block.type, block.labels, block.line,
                 tuple((a.name, a.line, marshal.dumps(self.node(a.expr, -1, 0)))
                       for a in block.attrs.values()),
@@ -163,8 +166,9 @@ def encode(blocks: list[Block]) -> bytes:
     return marshal.dumps((FORMAT, tuple(enc.classes), body))
 
 
-def decode(data: bytes, file: str) -> list[Block]:
-    """The blocks of a compact form, every block's `file` set to `file` (raises on bad data).
+def decode(data: bytes, file: str, display: str) -> list[Block]:
+    """The blocks of a compact form, every block's `file` set to `file` and errors naming
+    `display` (raises on bad data).
 
     Expression trees are built when first used (Attr.lazy)."""
     fmt, class_keys, body = marshal.loads(data)
@@ -174,6 +178,11 @@ def decode(data: bytes, file: str) -> list[Block]:
     rules = tuple(issubclass(c, LarkRule) for c in classes)
 
     def block(item: Any) -> Block:
+        if len(item) == 4:
+            btype, labels, line, source = item
+            if not isinstance(source, str):
+                raise ValueError("not a block's text")
+            return LazyBlock(btype, tuple(labels), file, line, source, display)
         btype, labels, line, attrs, nested = item
         out = Block(btype, tuple(labels), file, line)
         for name, aline, blob in attrs:
@@ -210,7 +219,7 @@ def _build(blob: bytes, classes: tuple[type, ...], rules: tuple[bool, ...]) -> A
 
 def _code_hash() -> str:
     h = hashlib.sha256()
-    for module in (sys.modules[__name__], sys.modules[parse_file.__module__]):
+    for module in (sys.modules[__name__], sys.modules[parse_file.__module__], hcl_split):
         h.update(Path(str(module.__file__)).read_bytes())
     return h.hexdigest()
 
@@ -241,13 +250,16 @@ class ParseCache:
         salt = f"{FORMAT}\0{__version__}\0{_hcl2_version()}\0{_code_hash()}\0"
         self._salt = salt.encode()
 
-    def key(self, data: bytes, json_file: bool) -> str:
-        return hashlib.sha256(self._salt + (b"json\0" if json_file else b"hcl\0") + data).hexdigest()
+    def key(self, data: bytes, json_file: bool, keep: frozenset[str] | None = None) -> str:
+        """What identifies a parse: the bytes, the kind of file, the resource types parsed."""
+        kept = "*" if keep is None else ",".join(sorted(keep))
+        head = b"json\0" if json_file else f"hcl\0{kept}\0".encode()
+        return hashlib.sha256(self._salt + head + data).hexdigest()
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / key
 
-    def get(self, key: str, file: str) -> list[Block] | None:
+    def get(self, key: str, file: str, display: str) -> list[Block] | None:
         try:
             raw = self._path(key).read_bytes()
         except OSError:
@@ -258,7 +270,7 @@ class ParseCache:
             digest, payload = raw[len(_MAGIC):len(_MAGIC) + _DIGEST], raw[len(_MAGIC) + _DIGEST:]
             if hashlib.sha256(payload).digest()[:_DIGEST] != digest:
                 return None
-            return decode(payload, file)
+            return decode(payload, file, display)
         except Exception:  # noqa: BLE001 - a bad entry is a miss, whatever is wrong with it
             return None
 
@@ -283,21 +295,23 @@ class ParseCache:
 # --------------------------------------------------------------------------- parsing many files
 
 def parse_files(files: Sequence[tuple[Path, str, str]], cache: ParseCache | None,
-                processes: int | None = None) -> list[list[Block]]:
+                processes: int | None = None, keep: frozenset[str] | None = None
+                ) -> list[list[Block]]:
     """The blocks of each (path, display, rel) file, in order: from the cache when it has them,
-    else parsed (on several processes when there is enough to parse), then cached.
+    else parsed (on several processes when there is enough to parse), then cached. `keep`:
+    as for parse_file.
 
     Errors are those of parse_file, for the first file in order that has one."""
     out: list[list[Block] | None] = [None] * len(files)
     keys: list[str | None] = [None] * len(files)
     missing: list[int] = []
     size = 0
-    for i, (path, _display, rel) in enumerate(files):
+    for i, (path, display, rel) in enumerate(files):
         if cache is not None:
             data = _read(path)
             if data is not None:
-                keys[i] = cache.key(data, path.name.endswith(".json"))
-                out[i] = cache.get(keys[i], rel)  # type: ignore[arg-type]
+                keys[i] = cache.key(data, path.name.endswith(".json"), keep)
+                out[i] = cache.get(keys[i], rel, display)  # type: ignore[arg-type]
                 if out[i] is not None:
                     continue
                 size += len(data)
@@ -307,18 +321,18 @@ def parse_files(files: Sequence[tuple[Path, str, str]], cache: ParseCache | None
     encoded: dict[int, bytes | None] = {}
     workers = _workers(processes)
     if workers > 1 and len(missing) >= PARALLEL_MIN_FILES and size >= PARALLEL_MIN_BYTES:
-        encoded = _parse_in_pool([files[i] for i in missing], missing, workers)
+        encoded = _parse_in_pool([files[i] for i in missing], missing, workers, keep)
     for i in missing:
         path, display, rel = files[i]
         payload = encoded.get(i)
         blocks = None
         if payload is not None:
             try:
-                blocks = decode(payload, rel)
+                blocks = decode(payload, rel, display)
             except Exception:  # noqa: BLE001 - parse it here instead
                 blocks = None
         if blocks is None:
-            blocks = parse_file(path, display, rel)  # raises this file's error, if it has one
+            blocks = parse_file(path, display, rel, keep)  # raises this file's error, if any
             if cache is not None and keys[i] is not None:
                 try:
                     payload = encode(blocks)
@@ -357,8 +371,8 @@ def _workers(processes: int | None) -> int:
         return os.cpu_count() or 1
 
 
-def _parse_in_pool(files: list[tuple[Path, str, str]], indexes: list[int], workers: int
-                   ) -> dict[int, bytes | None]:
+def _parse_in_pool(files: list[tuple[Path, str, str]], indexes: list[int], workers: int,
+                   keep: frozenset[str] | None) -> dict[int, bytes | None]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -367,19 +381,19 @@ def _parse_in_pool(files: list[tuple[Path, str, str]], indexes: list[int], worke
         with ProcessPoolExecutor(max_workers=min(workers, len(files)), mp_context=context) as pool:
             chunk = max(1, len(files) // (workers * 32))
             limit = max_file_size()  # this run's --max-file-size, for the workers too
-            results = list(pool.map(_parse_one, [(str(p), d, r, limit) for p, d, r in files],
+            results = list(pool.map(_parse_one, [(str(p), d, r, limit, keep) for p, d, r in files],
                                     chunksize=chunk))
     except Exception:  # noqa: BLE001 - no pool (a sandbox, a broken worker): parse in-process
         return {}
     return dict(zip(indexes, results, strict=True))
 
 
-def _parse_one(item: tuple[str, str, str, int]) -> bytes | None:
+def _parse_one(item: tuple[str, str, str, int, frozenset[str] | None]) -> bytes | None:
     """In a worker: the compact form of one file, None when it has an error (the main process
     parses it again to report the error)."""
-    path, display, rel, limit = item
+    path, display, rel, limit, keep = item
     try:
         with file_size_limit(limit):
-            return encode(parse_file(Path(path), display, rel))
+            return encode(parse_file(Path(path), display, rel, keep))
     except Exception:  # noqa: BLE001 - reported by the main process
         return None

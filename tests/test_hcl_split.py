@@ -1,0 +1,135 @@
+"""Top-level blocks set aside unparsed (hcl_split, LazyBlock): the same blocks as a whole parse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_parse_cache import SOURCES, _same_blocks
+from tfcheck.errors import InputError
+from tfcheck.inputs.hcl import load_directory
+from tfcheck.inputs.hcl_cache import decode, encode
+from tfcheck.inputs.hcl_parse import LazyBlock, _parse_kept, parse_file, parse_text
+from tfcheck.inputs.hcl_split import split_blocks
+
+NOTHING = frozenset[str]()
+
+
+def _both(path: Path) -> tuple[list, list] | None:
+    try:
+        whole = parse_file(path, str(path), path.name)
+    except InputError:
+        return None  # the syntax-error fixtures
+    return whole, parse_file(path, str(path), path.name, NOTHING)
+
+
+def test_every_fixture_reads_the_same_with_resources_set_aside() -> None:
+    lazy = 0
+    for path in (p for p in SOURCES if p.suffix == ".tf"):
+        pair = _both(path)
+        if pair is None:
+            continue
+        whole, kept = pair
+        lazy += sum(isinstance(b, LazyBlock) for b in kept)
+        _same_blocks(whole, kept, str(path))  # reading a LazyBlock's attributes parses it
+    assert lazy > 300
+
+
+def test_set_aside_blocks_round_trip_the_cache() -> None:
+    for path in [p for p in SOURCES if p.suffix == ".tf"][:200]:
+        pair = _both(path)
+        if pair is None:
+            continue
+        whole, kept = pair
+        again = decode(encode(kept), path.name, str(path))
+        assert [type(b) for b in again] == [type(b) for b in kept]
+        _same_blocks(whole, again, str(path))
+
+
+TRICKY = '''\
+# a } in a comment
+resource "aws_s3_bucket" "a" {
+  bucket = "x-${jsonencode({ a = "}" })}-$${literal}-%%{x}"  // }
+  /* } */ tags = { Name = "}" }
+  policy = <<-EOT
+    { "b": "${var.x}" }
+    }
+  EOT
+}
+
+resource aws_sqs_queue b {
+  name = 1 / 2 < 3 ? "a" : "b" # }
+} # trailing comment
+
+locals {
+  x = 1
+}
+'''
+
+
+def test_the_scanner_finds_each_block_whatever_its_braces_hide() -> None:
+    spans = split_blocks(TRICKY)
+    assert spans is not None
+    assert [(s.type, s.labels, s.line) for s in spans] == [
+        ("resource", ("aws_s3_bucket", "a"), 2), ("resource", ("aws_sqs_queue", "b"), 11),
+        ("locals", (), 15)]
+    assert TRICKY[spans[0].start:spans[0].end].endswith("  EOT\n}")
+    whole = parse_text(TRICKY, "t.tf")
+    kept = parse_file_text(TRICKY)
+    assert [type(b) for b in kept] == [LazyBlock, LazyBlock, type(whole[2])]
+    _same_blocks(whole, kept, "t.tf")
+
+
+def parse_file_text(text: str) -> list:
+    return _parse_kept(text, "t.tf", NOTHING)
+
+
+@pytest.mark.parametrize("text", [
+    'x = 1\n',  # a top-level attribute (tfcheck.hcl, .tfvars)
+    'resource "a" "b" {\n',  # unclosed
+    'resource "a\\"q" "b" {}\n',  # a label with an escape
+    'resource "a" "b" {} locals {}\n',  # two blocks on a line
+    'resource "a" "b" {\n  x = "unterminated\n}\n',
+    'resource "a" "b" {\n  x = <<EOT\n  never ends\n}\n',
+])
+def test_the_scanner_gives_up_on_what_it_does_not_know(text: str) -> None:
+    assert split_blocks(text) is None
+
+
+def test_a_syntax_error_in_a_block_set_aside_is_reported_when_it_is_read() -> None:
+    text = 'resource "aws_s3_bucket" "a" {\n  bucket = = 1\n}\n'
+    block = parse_file_text(text)[0]
+    assert isinstance(block, LazyBlock)
+    with pytest.raises(InputError) as err:
+        _ = block.attrs
+    assert (err.value.file, err.value.line) == ("t.tf", 2)
+
+
+def test_a_syntax_error_elsewhere_is_reported_as_in_the_file() -> None:
+    text = 'resource "aws_s3_bucket" "a" {\n}\nlocals {\n  x = = 1\n}\n'
+    with pytest.raises(InputError) as err:
+        parse_file_text(text)
+    assert (err.value.file, err.value.line) == ("t.tf", 4)
+
+
+def test_a_resource_set_aside_is_parsed_when_a_kept_one_refers_to_it(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''\
+resource "aws_iam_role" "reader" {
+  name = "reader"
+}
+
+resource "aws_secretsmanager_secret" "s" {
+  name = aws_iam_role.reader.name
+}
+
+resource "aws_s3_bucket" "never" {
+  bucket = = 1
+}
+''')
+    graph = load_directory(tmp_path, cache=False, keep=frozenset({"aws_secretsmanager_secret"}))
+    (secret,) = graph.resources.values()
+    assert secret.values["name"] == "reader"
+    with pytest.raises(InputError) as err:  # with every block read, the error is reported
+        load_directory(tmp_path, cache=False)
+    assert err.value.line == 10
