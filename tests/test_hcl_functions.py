@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.hcl_helpers import ERROR, UNKNOWN, FakeScope, check, expr, make_scope, run
-from tfcheck.inputs import hcl_functions
+from tfcheck.inputs import hcl_functions, hcl_values
 from tfcheck.inputs.hcl_eval import Unknown, evaluate, evaluate_with_refs
 from tfcheck.inputs.hcl_functions import FUNCTIONS
 
@@ -395,3 +397,13 @@ def test_templatefile_records_references(tmp_path: Path) -> None:
     (tmp_path / "k.tpl").write_text("${k.arn}/${k.key_id}")
     _, refs = evaluate_with_refs(expr('templatefile("k.tpl", {k = aws_kms_key.k})'), file_scope(tmp_path))
     assert refs == [("aws_kms_key.k", None), ("aws_kms_key.k", "arn"), ("aws_kms_key.k", "key_id")]
+
+
+_JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.text()
+_JSON_VALUES = st.recursive(_JSON_LEAVES, lambda inner: st.lists(inner, max_size=4)
+                            | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=20)
+
+
+@given(_JSON_VALUES)
+def test_jsonencode_in_one_call_writes_what_the_encoder_does_node_by_node(value: Any) -> None:
+    assert hcl_values.jsonencode(value) == hcl_values._encode(value)

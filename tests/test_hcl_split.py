@@ -9,8 +9,9 @@ import pytest
 from tests.test_parse_cache import SOURCES, _same_blocks
 from tfcheck.errors import InputError
 from tfcheck.inputs.hcl import load_directory
-from tfcheck.inputs.hcl_cache import decode, encode
-from tfcheck.inputs.hcl_parse import LazyBlock, _parse_kept, parse_file, parse_text
+from tfcheck.inputs.hcl_compact import decode, encode
+from tfcheck.inputs.hcl_parse import parse_text
+from tfcheck.inputs.hcl_read import LazyBlock, parse_file, parse_kept
 from tfcheck.inputs.hcl_split import split_blocks
 
 NOTHING = frozenset[str]()
@@ -82,7 +83,7 @@ def test_the_scanner_finds_each_block_whatever_its_braces_hide() -> None:
 
 
 def parse_file_text(text: str) -> list:
-    return _parse_kept(text, "t.tf", NOTHING)
+    return parse_kept(text, "t.tf", NOTHING)
 
 
 @pytest.mark.parametrize("text", [

@@ -10,8 +10,10 @@ import pytest
 from tests.conftest import FIXTURES
 from tfcheck.errors import InputError
 from tfcheck.inputs import hcl_cache
-from tfcheck.inputs.hcl_cache import ParseCache, decode, encode, parse_files
-from tfcheck.inputs.hcl_parse import Block, parse_file
+from tfcheck.inputs.hcl_cache import ParseCache, parse_files
+from tfcheck.inputs.hcl_compact import decode, encode
+from tfcheck.inputs.hcl_parse import Block
+from tfcheck.inputs.hcl_read import parse_file
 
 SOURCES = sorted([*FIXTURES.rglob("*.tf"), *FIXTURES.rglob("*.tf.json")])
 

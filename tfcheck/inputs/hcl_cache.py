@@ -4,222 +4,48 @@ python-hcl2 (lark) parses about 200 KB of HCL a second: on a large directory, pa
 of tfcheck's time, and the same files are parsed again on every run. The parse result of a
 file (its Blocks, with python-hcl2's expression trees) is stored under a key made of
 
-- the SHA-256 of the file's bytes (and whether it is .tf or .tf.json),
-- tfcheck's version, python-hcl2's version, this format's version, and a hash of the parsing
-  code itself (hcl_parse.py and this file), so that a change to any of them misses,
+- the SHA-256 of the file's bytes, whether it is .tf or .tf.json, and the resource types
+  parsed (the others are kept as text, see hcl_read),
+- tfcheck's version, python-hcl2's version, the compact form's version, and a hash of the
+  parsing code itself (the modules in _PARSING_MODULES), so that a change to any of them misses,
 
 in `$XDG_CACHE_HOME/tfcheck` (else `~/.cache/tfcheck`), one file per entry, written to a
 temporary name and renamed (readers never see half an entry). An entry that cannot be read,
 fails its checksum or does not decode is ignored (and rewritten): the cache can make tfcheck
 faster, never wrong or failing. `--no-cache` or TFCHECK_NO_CACHE=1 turns it off.
 
-The trees are stored as nested tuples (marshal, one blob per attribute; nothing is pickled, so
-reading an entry runs no code from it): no lark metadata, no parent links (they are rebuilt),
-node classes by name (python-hcl2's only), the token classes python-hcl2 makes at run time by
-token name. An attribute's tree is built when it is first evaluated: reading an entry is ~50
-times faster than parsing the file, and what nothing evaluates costs nothing.
+An entry is the compact form of the file's Blocks (hcl_compact: marshal data, nothing pickled).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import marshal
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from functools import partial
-from importlib import import_module
 from pathlib import Path
-from typing import Any, cast
-
-from hcl2.rules.abstract import LarkElement, LarkRule
-from hcl2.rules.tokens import StaticStringToken, StringToken
-from lark.tree import Meta
 
 from tfcheck import __version__
-from tfcheck.inputs import hcl_split
+from tfcheck.inputs import hcl_compact, hcl_json, hcl_parse, hcl_read, hcl_split
 from tfcheck.inputs.files import file_size_limit, max_file_size
-from tfcheck.inputs.hcl_parse import Attr, Block, LazyBlock, parse_file
+from tfcheck.inputs.hcl_compact import FORMAT, Unsupported, decode, encode
+from tfcheck.inputs.hcl_parse import Block
+from tfcheck.inputs.hcl_read import parse_file
 
-FORMAT = 4
 _MAGIC = b"tfcheck-hcl-cache\n"
 _DIGEST = 16
 # Parse in worker processes when this many bytes of files are not in the cache.
 PARALLEL_MIN_BYTES = 256 * 1024
 PARALLEL_MIN_FILES = 4
-# Deeper expression trees are not cached: they are built when first evaluated, deep in the
-# evaluator's own recursion.
-MAX_DEPTH = 120
+# What a parse result depends on, besides the versions in the key.
+_PARSING_MODULES = (hcl_parse, hcl_read, hcl_json, hcl_split, hcl_compact)
 
-
-class Unsupported(Exception):
-    """A tree holds something the compact form does not know: that file is not cached."""
-
-
-# --------------------------------------------------------------------------- the compact form
-
-_RULE_KEYS = frozenset({"_index", "_parent", "_children", "_meta"})
-_TOKEN_KEYS = frozenset({"_index", "_parent", "_value"})
-_REBUILT = frozenset({"_parent", "_children", "_meta", "_value", "_index"})
-_PRIMITIVES = (str, int, float, bool, type(None))
-
-
-class _Detached:
-    """The parent of a cached expression's root (an attribute that is not cached): python-hcl2
-    only asks whether a parent is an expression, which it is not."""
-
-    parent = None
-
-
-_DETACHED = _Detached()
-_META = Meta()
-
-
-class _Encoder:
-    """A node -> (class number, children or token value[, other attributes]).
-
-    `_index` is the node's position among its parent's children (python-hcl2 sets it so):
-    written only when it is not; `_parent` and `_meta` are rebuilt, not written."""
-
-    def __init__(self) -> None:
-        self.classes: list[tuple[str, ...]] = []
-        self._ids: dict[type, tuple[int, bool]] = {}
-
-    def _register(self, cls: type) -> tuple[int, bool]:
-        if not issubclass(cls, LarkElement):
-            raise Unsupported(cls.__name__)
-        entry = self._ids[cls] = (len(self.classes), issubclass(cls, LarkRule))
-        self.classes.append(_class_key(cls))
-        return entry
-
-    def node(self, obj: Any, pos: int, depth: int) -> Any:
-        cls = obj.__class__
-        ci, is_rule = self._ids.get(cls) or self._register(cls)
-        if depth > MAX_DEPTH:
-            raise Unsupported("nested too deeply")
-        state = obj.__dict__
-        if is_rule:
-            payload: Any = [None if c is None else self.node(c, i, depth + 1)
-                            for i, c in enumerate(state["_children"])]
-            plain = state.keys() == _RULE_KEYS
-        else:
-            payload = state["_value"]
-            if not isinstance(payload, _PRIMITIVES):
-                raise Unsupported(cls.__name__)
-            plain = state.keys() == _TOKEN_KEYS
-        if plain and state["_index"] == pos:
-            return (ci, payload)
-        extras = [(k, v) for k, v in state.items() if k not in _REBUILT]
-        if state.get("_index", pos) != pos:
-            extras.append(("_index", state["_index"]))
-        if any(not isinstance(v, _PRIMITIVES) for _, v in extras):
-            raise Unsupported(cls.__name__)
-        return (ci, payload, tuple(extras))
-
-    def block(self, block: Block) -> Any:
-        if isinstance(block, LazyBlock):  # kept as text, as it was
-            return (block.type, block.labels, block.line, block.source)
-        return (block.type, block.labels, block.line,
-                tuple((a.name, a.line, marshal.dumps(self.node(a.expr, -1, 0)))
-                      for a in block.attrs.values()),
-                tuple(self.block(b) for b in block.blocks))
-
-
-def _class_key(cls: type) -> tuple[str, ...]:
-    """How to find a node class again: by module and name, or by token name for the token
-    classes python-hcl2 makes at run time (StringToken["NAME"])."""
-    if issubclass(cls, StringToken) and "lark_name" in vars(cls) and cls not in (
-            StringToken, StaticStringToken):
-        if issubclass(cls, StaticStringToken):
-            default = getattr(cls, "_default_value", None)
-            if not isinstance(default, str):
-                raise Unsupported(cls.__name__)
-            return ("static", cls.lark_name(), default)
-        return ("token", cls.lark_name())
-    return ("class", cls.__module__, cls.__qualname__)
-
-
-def _find_class(key: Sequence[str]) -> type:
-    # StringToken[...] makes (or finds) python-hcl2's class for that token name.
-    if key[0] == "token":
-        return cast(Any, StringToken)[key[1]]
-    if key[0] == "static":
-        return cast(Any, StaticStringToken)[(key[1], key[2])]
-    if key[0] == "class" and key[1].startswith("hcl2."):
-        obj: Any = import_module(key[1])
-        for part in key[2].split("."):
-            obj = getattr(obj, part)
-        if isinstance(obj, type) and issubclass(obj, LarkElement):
-            return obj
-    raise ValueError(f"not a node class: {key!r}")
-
-
-def encode(blocks: list[Block]) -> bytes:
-    """The compact form of a file's blocks (raises Unsupported)."""
-    enc = _Encoder()
-    try:
-        body = tuple(enc.block(b) for b in blocks)
-    except RecursionError:
-        raise Unsupported("nested too deeply") from None
-    return marshal.dumps((FORMAT, tuple(enc.classes), body))
-
-
-def decode(data: bytes, file: str, display: str) -> list[Block]:
-    """The blocks of a compact form, every block's `file` set to `file` and errors naming
-    `display` (raises on bad data).
-
-    Expression trees are built when first used (Attr.lazy)."""
-    fmt, class_keys, body = marshal.loads(data)
-    if fmt != FORMAT:
-        raise ValueError("another format")
-    classes = tuple(_find_class(k) for k in class_keys)
-    rules = tuple(issubclass(c, LarkRule) for c in classes)
-
-    def block(item: Any) -> Block:
-        if len(item) == 4:
-            btype, labels, line, source = item
-            if not isinstance(source, str):
-                raise ValueError("not a block's text")
-            return LazyBlock(btype, tuple(labels), file, line, source, display)
-        btype, labels, line, attrs, nested = item
-        out = Block(btype, tuple(labels), file, line)
-        for name, aline, blob in attrs:
-            if not isinstance(blob, bytes):
-                raise ValueError("not a packed expression")
-            out.attrs[name] = Attr.lazy(name, partial(_build, blob, classes, rules), aline)
-        out.blocks = [block(b) for b in nested]
-        return out
-
-    return [block(b) for b in body]
-
-
-def _build(blob: bytes, classes: tuple[type, ...], rules: tuple[bool, ...]) -> Any:
-    """The python-hcl2 tree of one packed expression (parent links rebuilt)."""
-    new = object.__new__
-    meta = _META
-
-    def node(item: Any, parent: Any, pos: int) -> Any:
-        ci = item[0]
-        obj = new(classes[ci])
-        if rules[ci]:  # a rule: its children point back at it
-            obj.__dict__ = {"_index": pos, "_parent": parent, "_meta": meta, "_children": [
-                None if c is None else node(c, obj, i) for i, c in enumerate(item[1])]}
-        else:
-            obj.__dict__ = {"_index": pos, "_parent": parent, "_value": item[1]}
-        if len(item) > 2:
-            obj.__dict__.update(item[2])
-        return obj
-
-    return node(marshal.loads(blob), _DETACHED, -1)
-
-
-# --------------------------------------------------------------------------- the cache
 
 def _code_hash() -> str:
     h = hashlib.sha256()
-    for module in (sys.modules[__name__], sys.modules[parse_file.__module__], hcl_split):
+    for module in (sys.modules[__name__], *_PARSING_MODULES):
         h.update(Path(str(module.__file__)).read_bytes())
     return h.hexdigest()
 

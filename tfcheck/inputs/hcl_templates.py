@@ -58,9 +58,15 @@ class Templates:
 
     # --- rendering -----------------------------------------------------------------------------------
     def _string(self, node: Any) -> Value:
-        try:
-            items = _nest(_typed_parts(node.string_parts))
-        except _BadTemplate:
+        # A string is taken apart once, not at each of its evaluations (for_each instances).
+        items = node.__dict__.get(COMPILED)
+        if items is None:
+            try:
+                items = _nest(_typed_parts(node.string_parts))
+            except _BadTemplate:
+                items = _UNBALANCED
+            node.__dict__[COMPILED] = items
+        if items is _UNBALANCED:
             return Unknown(source_text(node), error="unbalanced template directives")
         return self._template(items, lambda: source_text(node))
 
@@ -112,6 +118,11 @@ class Templates:
         finally:
             self.frames.pop()
         return problem
+
+
+COMPILED = "_tfcheck_template"
+"""The attribute where a string node keeps its parts (the parse cache does not store it)."""
+_UNBALANCED: list[Any] = []
 
 
 # --- template parts: quoted strings come typed, heredoc bodies are one token we take apart ----------

@@ -208,12 +208,17 @@ def to_partial(value: Value) -> Value:
     return value
 
 
+# What Go's JSON encoder escapes that Python's does not (these characters occur only in strings).
+_GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+               ("\u2029", "\\u2029"))
+
+
 def json_string(text: str) -> str:
     """A JSON string as Go's encoder writes it: HTML-safe escapes, non-ASCII kept."""
     encoded = json.dumps(text, ensure_ascii=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+    for char, escape in _GO_ESCAPES:
         encoded = encoded.replace(char, escape)
-    return encoded.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return encoded
 
 
 def _encode(value: Value) -> str:
@@ -233,8 +238,24 @@ def _encode(value: Value) -> str:
     raise ConvertError(f"cannot encode {type(value).__name__} as JSON")
 
 
+def _plain(value: Value) -> bool:
+    """Only dicts with string keys, lists, strings, integers, booleans and nulls: what json.dumps
+    writes exactly as Terraform does (with the escapes json_string adds)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return kind is str or kind is int or kind is bool or value is None
+
+
 def jsonencode(value: Value) -> Value:
     """Terraform's jsonencode: compact, keys sorted; unknown leaves give Unknown('', partial=structure)."""
+    if _plain(value):  # the common case, encoded by the json module in one call
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        for char, escape in _GO_ESCAPES:
+            text = text.replace(char, escape)
+        return text
     unknown = first_unknown(value)
     if unknown is not None:
         partial = None if as_unknown(value) else to_partial(value)
