@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FIXTURES
 from tests.test_parse_cache import SOURCES, _same_blocks
 from tfcheck.errors import InputError
 from tfcheck.inputs.hcl import load_directory
@@ -13,6 +14,8 @@ from tfcheck.inputs.hcl_compact import decode, encode
 from tfcheck.inputs.hcl_parse import parse_text
 from tfcheck.inputs.hcl_read import LazyBlock, parse_file, parse_kept
 from tfcheck.inputs.hcl_split import split_blocks
+from tfcheck.inputs.merge import unknown_attributes
+from tfcheck.inputs.plan import load_plan
 
 NOTHING = frozenset[str]()
 
@@ -134,3 +137,16 @@ resource "aws_s3_bucket" "never" {
     with pytest.raises(InputError) as err:  # with every block read, the error is reported
         load_directory(tmp_path, cache=False)
     assert err.value.line == 10
+
+
+def test_the_source_of_a_plan_evaluates_only_what_the_plan_does_not_know() -> None:
+    case = FIXTURES / "plans" / "deferred-data-source-policy"
+    plan = load_plan(str(case / "plan.json"))
+    only = unknown_attributes(plan)
+    assert only["aws_secretsmanager_secret_policy.billing_db"] == {"id", "policy", "secret_arn"}
+    source = load_directory(case, cache=False, only=only)
+    policy = source.resources["aws_secretsmanager_secret_policy.billing_db"]
+    key = source.resources["aws_kms_key.billing"]
+    assert "BillingRead" in policy.values["policy"]  # unknown in the plan: evaluated
+    assert "policy" not in key.values and "policy" in key.configured  # known: not evaluated
+    assert (key.location.file, key.location.line, key.lines["policy"]) == ("main.tf", 5, 8)

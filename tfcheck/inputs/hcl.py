@@ -37,23 +37,28 @@ def has_terraform_files(directory: Path) -> bool:
 def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Sequence[str] = (),
                    variables: Sequence[str] = (), plan_variables: Mapping[str, Value] | None = None,
                    display: str | None = None, cache: bool = True,
-                   keep: frozenset[str] | None = None) -> Graph:
+                   keep: frozenset[str] | None = None,
+                   only: Mapping[str, frozenset[str] | None] | None = None) -> Graph:
     """The root module at `root` (subfolders count only when called as modules).
 
     `cache`: use the parse cache (hcl_cache), unless TFCHECK_NO_CACHE is set.
-    `keep`: the resource types to build Resources of (None: all); the others are expanded
-    (their count/for_each) but not evaluated, as no rule reads them."""
+    `keep`: the resource types to build Resources of (None: all); the others are not read, as
+    no rule reads them.
+    `only` (the source of a plan): per instance address, the top-level attributes to evaluate
+    (None: all); an instance not in it gets its location and nested blocks only."""
     with paused_gc():  # parse trees and values: many objects, few cycles worth collecting
         return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
-                         display or str(root), cache, keep).load()
+                         display or str(root), cache, keep, only).load()
 
 
 class HclLoader:
     def __init__(self, root: Path, account_ids: Sequence[str], var_files: Sequence[str],
                  variables: Sequence[str], plan_variables: Mapping[str, Value], display: str,
-                 cache: bool = True, keep: frozenset[str] | None = None) -> None:
+                 cache: bool = True, keep: frozenset[str] | None = None,
+                 only: Mapping[str, frozenset[str] | None] | None = None) -> None:
         self.cache = ParseCache() if cache and enabled_by_environment() else None
         self.keep = keep
+        self.only = only
         self.root = root.resolve()
         self.display = display
         self.tracker = SensitiveTracker()
@@ -88,7 +93,8 @@ class HclLoader:
                                   "not known before apply; its instances were not checked")
                 continue
             for inst, ref in found:
-                out.append(build_resource(module, block, inst, ref, self._location(block)))
+                names = None if self.only is None else self.only.get(ref.address, frozenset())
+                out.append(build_resource(module, block, inst, ref, self._location(block), names))
         for name, call in module.calls.items():
             expanded = expand(call, module.scope)
             if isinstance(expanded, Unknown):

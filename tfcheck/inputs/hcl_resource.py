@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -28,14 +28,17 @@ class Nested:
 
 
 def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: InstanceRef,
-                   where: tuple[str, int, dict[str, int]]) -> Resource:
+                   where: tuple[str, int, dict[str, int]],
+                   names: Collection[str] | None = None) -> Resource:
+    """The instance as a Resource; `names`: the top-level attributes to evaluate (None: all;
+    the others are left out of its values, as a plan leaves out what it does not know)."""
     attrs = cast(Attributes, ref.values)
     values: dict[str, Any] = {}
     unknown: dict[str, Any] = {}
     sensitive: dict[str, Any] = {}
     links: dict[str, tuple[Link, ...]] = {}
     for name in block.attrs:
-        if name in META_ARGS:
+        if name in META_ARGS or (names is not None and name not in names):
             continue
         value, refs, touched = attrs.full(name)
         _store(name, plain(value), values, unknown)
@@ -56,7 +59,7 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
             for sub, value in item.items():
                 constants[f"{name}.{i}.{sub}"] = value
     for name in module.loader.computed(block, dict):
-        if name not in values:
+        if name not in values and (names is None or name in names):
             _store(name, plain(attrs[name]), values, unknown)
     file, line, lines = where
     return Resource(
