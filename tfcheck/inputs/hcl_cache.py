@@ -1,7 +1,7 @@
 """A parse cache for .tf and .tf.json files, and parsing many files on several processes.
 
-python-hcl2 (lark) parses about 200 KB of HCL a second: on a large directory, parsing is most
-of tfcheck's time, and the same files are parsed again on every run. The parse result of a
+python-hcl2 (lark) parses a few hundred KB of HCL a second: on a large directory, parsing is
+most of tfcheck's time, and the same files are parsed again on every run. The parse result of a
 file (its Blocks, with python-hcl2's expression trees) is stored under a key made of
 
 - the SHA-256 of the file's bytes, whether it is .tf or .tf.json, and the resource types
