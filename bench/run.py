@@ -12,6 +12,8 @@ For each size N, on the inputs bench.generate writes (deterministic; generated o
   and directory, once per input (it is slow), up to --checkov-max-units;
 - `tfcheck --version` next to `python -c pass` and `python -c 'import tfcheck'`.
 
+tfcheck's modules are byte-compiled first (as `pip install` leaves them).
+
 Each figure is the median of --runs runs (wall time; peak RSS of the process from wait4), the
 runs of the things compared interleaved. Every timed tfcheck run must report exactly the
 findings bench.generate expects, so the benchmark measures the real work. One table of
@@ -85,6 +87,7 @@ class Bench:
         self.targets: list[tuple[str, str, bool | None]] = []
         self.notes: list[str] = []
         self.results: dict[tuple[str, int], Sample] = {}
+        _compile_tfcheck()
 
     # -- helpers ------------------------------------------------------------------------------
     def env(self, cache: Path) -> dict[str, str]:
@@ -309,6 +312,16 @@ def _machine() -> str:
         mem = 0
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return f"{cpu}, {cpus} CPUs, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def _compile_tfcheck() -> None:
+    """Byte-compile tfcheck first, as `pip install` does: with PYTHONDONTWRITEBYTECODE set
+    (some CI images set it) an editable checkout would otherwise be compiled on every run."""
+    import compileall
+
+    import tfcheck
+
+    compileall.compile_dir(str(Path(tfcheck.__file__).parent), quiet=1)
 
 
 def _tfcheck_version() -> str:
