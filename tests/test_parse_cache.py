@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import hcl2
 import pytest
+from hcl2.rules.base import BlockRule
 
 from tests.conftest import FIXTURES
 from tfcheck.errors import InputError
-from tfcheck.inputs import hcl_cache
+from tfcheck.inputs import hcl_cache, hcl_parse
 from tfcheck.inputs.hcl_cache import ParseCache, parse_files
 from tfcheck.inputs.hcl_compact import decode, encode
 from tfcheck.inputs.hcl_parse import Block
@@ -158,3 +160,20 @@ def test_no_cache_option_and_environment(cli, tmp_path: Path, monkeypatch: pytes
     warm = cli(directory, "--format", "json")
     assert first.out == cold.out == warm.out
     assert first.code == cold.code == warm.code
+
+
+def test_the_fast_parser_builds_python_hcl2s_own_trees_and_lines() -> None:
+    """hcl_parse parses without lark's per-node positions and with its own transformer loop:
+    the expression trees must be python-hcl2's, and block and attribute lines lark's."""
+    checked = 0
+    for path in (p for p in SOURCES if p.suffix == ".tf"):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            reference = hcl2.parses(text).body  # lark's positions on every node
+        except Exception:  # noqa: BLE001 - the fixtures of bad input
+            continue
+        expected = [hcl_parse._block(child, str(path)) for child in reference.children
+                    if isinstance(child, BlockRule)]
+        _same_blocks(expected, hcl_parse.parse_text(text, str(path)), str(path))
+        checked += 1
+    assert checked > 200

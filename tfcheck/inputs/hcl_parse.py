@@ -7,13 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import hcl2
 from hcl2 import parser as hcl2_parser
 from hcl2.postlexer import PostLexer
 from hcl2.rules.base import AttributeRule, BlockRule, BodyRule
+from hcl2.transformer import RuleTransformer
 from hcl2.utils import SerializationOptions
-from lark import Lark, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Discard, Lark, Token, Tree
+from lark.exceptions import (
+    GrammarError,
+    UnexpectedCharacters,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from tfcheck.errors import InputError
 
@@ -116,6 +122,71 @@ def _mark_lines(body: Tree) -> None:
                         _mark_lines(part)
 
 
+class _Transformer(RuleTransformer):
+    """python-hcl2's transformer with each rule's and token's callback looked up once per parse.
+
+    lark looks the callback up on every node, and python-hcl2's callbacks are wrappers that
+    lark rebuilds at each lookup (and most token types have none, which costs an exception
+    each): a third of the transformation. What is called, and how errors are wrapped, is
+    lark's own Transformer's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rule_calls: dict[str, Callable[[Tree, list[Any]], Any]] = {}
+        self._token_calls: dict[str, Callable[[Token], Any]] = {}
+
+    def _transform_tree(self, tree: Tree) -> Any:
+        children = []
+        for child in tree.children:
+            if isinstance(child, Tree):
+                child = self._transform_tree(child)
+            elif isinstance(child, Token):
+                child = self._call_userfunc_token(child)
+            if child is not Discard:
+                children.append(child)
+        return self._call_userfunc(tree, children)
+
+    def _call_userfunc(self, tree: Tree, new_children: list[Any] | None = None) -> Any:
+        call = self._rule_calls.get(tree.data) or self._rule_call(tree.data)
+        return call(tree, tree.children if new_children is None else new_children)
+
+    def _rule_call(self, data: str) -> Callable[[Tree, list[Any]], Any]:
+        f = getattr(self, data, None)
+        if f is None:
+            def call(tree: Tree, children: list[Any]) -> Any:
+                return self.__default__(data, children, tree.meta)
+        else:
+            wrapper = getattr(f, "visit_wrapper", None)
+
+            def call(tree: Tree, children: list[Any]) -> Any:
+                try:
+                    return (f(children) if wrapper is None
+                            else f.visit_wrapper(f, data, children, tree.meta))
+                except GrammarError:
+                    raise
+                except Exception as e:
+                    raise VisitError(data, tree, e) from e
+        self._rule_calls[data] = call
+        return call
+
+    def _call_userfunc_token(self, token: Token) -> Any:
+        call = self._token_calls.get(token.type)
+        if call is None:
+            f = getattr(self, token.type, None)
+            if f is None:
+                call = self.__default_token__
+            else:
+                def call(token: Token) -> Any:
+                    try:
+                        return f(token)
+                    except GrammarError:
+                        raise
+                    except Exception as e:
+                        raise VisitError(token.type, token, e) from e
+            self._token_calls[token.type] = call
+        return call(token)
+
+
 def _parse_body(text: str, display: str) -> BodyRule:
     try:
         # As hcl2.parses: lark has no end-of-file token, so the grammar needs a final newline.
@@ -123,7 +194,7 @@ def _parse_body(text: str, display: str) -> BodyRule:
         body = tree.children[0]  # start: body
         if isinstance(body, Tree):
             _mark_lines(body)
-        return hcl2.transform(tree).body
+        return _Transformer().transform(tree).body
     except UnexpectedInput as err:
         raise InputError(f"syntax error: {_describe(err)}", display, err.line, err.column) from None
     except RecursionError:
