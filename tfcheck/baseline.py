@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tfcheck.errors import ConfigError, InputError
 from tfcheck.findings import Finding
-from tfcheck.inputs.files import max_file_size, read_limited
+from tfcheck.inputs.files import json_document, max_file_size, read_limited
 
 BASELINE_VERSION = 1
 
@@ -28,17 +28,12 @@ def read_baseline(path: str) -> frozenset[str]:
     if not Path(path).exists():
         raise ConfigError("no such baseline file (create one with --write-baseline)", path)
     try:
-        doc = json.loads(read_limited(path, max_file_size(), path).decode("utf-8-sig"))
+        text = read_limited(path, max_file_size(), path).decode("utf-8-sig")
     except InputError as err:
         raise ConfigError(f"cannot read the baseline: {err.message}", path) from None
     except UnicodeDecodeError as err:
         raise ConfigError(f"not UTF-8 text (byte {err.start})", path) from None
-    except json.JSONDecodeError as err:
-        raise ConfigError(f"invalid JSON: {err.msg}", path, err.lineno, err.colno) from None
-    except RecursionError:
-        raise ConfigError("JSON nested too deeply to be a baseline", path) from None
-    except ValueError:  # an integer of more digits than Python converts
-        raise ConfigError("invalid JSON: a number has too many digits", path) from None
+    doc = json_document(text, path, "JSON nested too deeply to be a baseline", ConfigError)
     if (not isinstance(doc, dict) or doc.get("version") != BASELINE_VERSION
             or not isinstance(doc.get("findings"), list)):
         raise ConfigError(f"not a tfcheck baseline (version {BASELINE_VERSION})", path)

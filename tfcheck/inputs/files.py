@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import stat
 import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from tfcheck.errors import ConfigError, InputError
+from tfcheck.errors import ConfigError, InputError, TfcheckError
 
 DEFAULT_MAX_FILE_SIZE = 512 * 1024 * 1024
 _CHUNK = 1024 * 1024
@@ -103,3 +104,16 @@ def _read_stream(stream: BinaryIO, limit: int, name: str) -> bytes:
 def _too_large(name: str, limit: int, size: int | None = None) -> InputError:
     what = f"the file is {format_size(size)}, more" if size is not None else "more"
     return InputError(f"{what} than the {format_size(limit)} tfcheck reads (--max-file-size)", name)
+
+
+def json_document(text: str, display: str, too_deep: str = "nested too deeply",
+                  error: type[TfcheckError] = InputError) -> Any:
+    """json.loads, with each way it fails as one error naming the file (and line)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise error(f"invalid JSON: {err.msg}", display, err.lineno, err.colno) from None
+    except RecursionError:
+        raise error(too_deep, display) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise error("invalid JSON: a number has too many digits", display) from None

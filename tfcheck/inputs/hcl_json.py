@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tfcheck.errors import InputError
+from tfcheck.inputs.files import json_document
 from tfcheck.inputs.hcl_parse import Attr, Block, parse_expression
 
 # In .tf.json a nested block looks like an attribute; these are the nested block types tfcheck
@@ -15,14 +16,7 @@ JSON_NESTED_BLOCKS = frozenset({"replica", "statement", "principals", "not_princ
 
 
 def parse_json(text: str, display: str) -> list[Block]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON: {err.msg}", display, err.lineno, err.colno) from None
-    except RecursionError:
-        raise InputError("nested too deeply", display) from None
-    except ValueError:  # an integer of more digits than Python converts
-        raise InputError("invalid JSON: a number has too many digits", display) from None
+    doc = json_document(text, display)
     if not isinstance(doc, dict):
         raise InputError("a .tf.json file must hold an object", display)
     lines = text.splitlines()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tfcheck.errors import ConfigError, InputError
-from tfcheck.inputs.files import max_file_size, read_limited
+from tfcheck.inputs.files import json_document, max_file_size, read_limited
 from tfcheck.inputs.hcl_eval import Value, evaluate
 from tfcheck.inputs.hcl_parse import Block, parse_attributes, parse_expression
 from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope
@@ -50,14 +49,7 @@ class RootVariables:
         except UnicodeDecodeError as err:
             raise InputError(f"not UTF-8 text (byte {err.start})", display) from None
         if path.name.endswith(".json"):
-            try:
-                doc = json.loads(text)
-            except json.JSONDecodeError as err:
-                raise InputError(f"invalid JSON: {err.msg}", display, err.lineno, err.colno) from None
-            except RecursionError:
-                raise InputError("nested too deeply", display) from None
-            except ValueError:  # an integer of more digits than Python converts
-                raise InputError("invalid JSON: a number has too many digits", display) from None
+            doc = json_document(text, display)
             if not isinstance(doc, dict):
                 raise InputError("a .tfvars.json file must hold an object", display)
             self._values.update(doc)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from typing import Any
 
 from tfcheck.errors import InputError
 from tfcheck.inputs.addresses import Key, arn_account, arn_region, module_segments
-from tfcheck.inputs.files import max_file_size, read_limited
+from tfcheck.inputs.files import json_document, max_file_size, read_limited
 from tfcheck.inputs.plan_links import ConfigIndex, LinkResolver, expression_refs, for_each_refs
 from tfcheck.inputs.plan_stream import Fallback, read_slim
 from tfcheck.model.graph import Graph
@@ -68,14 +67,7 @@ def paused_gc() -> Iterator[None]:
 
 
 def _parse(text: str, name: str) -> Any:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError(f"invalid JSON: {err.msg}", name, err.lineno, err.colno) from None
-    except RecursionError:
-        raise InputError("JSON nested too deeply to be a plan", name) from None
-    except ValueError:  # an integer of more digits than Python converts
-        raise InputError("invalid JSON: a number has too many digits", name) from None
+    doc = json_document(text, name, "JSON nested too deeply to be a plan")
     check_plan_shape(doc, name)
     return doc
 
