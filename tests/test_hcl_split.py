@@ -40,6 +40,21 @@ def test_every_fixture_reads_the_same_with_resources_set_aside() -> None:
     assert lazy > 300
 
 
+def test_windows_line_ends_split_the_same() -> None:
+    checked = 0
+    for path in [p for p in SOURCES if p.suffix == ".tf"][:150]:
+        if _both(path) is None:
+            continue
+        text = path.read_text(encoding="utf-8-sig").replace("\n", "\r\n")
+        lf_spans = split_blocks(path.read_text(encoding="utf-8-sig"))
+        crlf_spans = split_blocks(text)
+        assert [(s.type, s.labels, s.line) for s in crlf_spans or ()] == [
+            (s.type, s.labels, s.line) for s in lf_spans or ()], path
+        _same_blocks(parse_text(text, "t.tf"), parse_kept(text, "t.tf", NOTHING), str(path))
+        checked += 1
+    assert checked > 100
+
+
 def test_set_aside_blocks_round_trip_the_cache() -> None:
     for path in [p for p in SOURCES if p.suffix == ".tf"][:200]:
         pair = _both(path)
