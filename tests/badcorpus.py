@@ -228,7 +228,7 @@ def gen_deep_policy(cwd: Path, depth: int, base: str) -> None:
 
 def gen_deep_hcl(cwd: Path, depth: int, file: str = "main.tf", shape: str = "list") -> None:
     open_, close = {"list": ("[", "]"), "paren": ("(", ")"), "object": ("{a = ", "}"),
-                    "call": ("tolist(", ")")}[shape]
+                    "call": ("tolist(", ")"), "template": ('"${', '}"')}[shape]
     text = f"locals {{\n  x = {open_ * depth}1{close * depth}\n}}\n"
     (cwd / file).write_text(text if file != "main.tf" else text + MINIMAL_TF)
     if file != "main.tf":

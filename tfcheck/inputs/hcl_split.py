@@ -45,7 +45,7 @@ def split_blocks(text: str) -> list[Span] | None:
     """The top-level blocks of `text` in order, or None when it is not plainly split."""
     try:
         return _split(text)
-    except _Unsplittable:
+    except (_Unsplittable, RecursionError):  # templates nested thousands deep: the parser says so
         return None
 
 
