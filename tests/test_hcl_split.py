@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.test_parse_cache import SOURCES, _same_blocks
 from tfcheck.errors import InputError
+from tfcheck.inputs import hcl_module, hcl_planned
 from tfcheck.inputs.hcl import load_directory
 from tfcheck.inputs.hcl_compact import decode, encode
 from tfcheck.inputs.hcl_parse import parse_text
@@ -165,3 +166,22 @@ def test_the_source_of_a_plan_evaluates_only_what_the_plan_does_not_know() -> No
     assert "BillingRead" in policy.values["policy"]  # unknown in the plan: evaluated
     assert "policy" not in key.values and "policy" in key.configured  # known: not evaluated
     assert (key.location.file, key.location.line, key.lines["policy"]) == ("main.tf", 5, 8)
+
+
+def test_the_source_of_a_plan_takes_the_plans_instances(monkeypatch: pytest.MonkeyPatch) -> None:
+    case = FIXTURES / "rules" / "cross-account-secret-without-cmk" / "fail" / "for-each-consumer-accounts"
+    plan = load_plan(str(case / "plan.json"))
+    reads: list[object] = []
+    real = hcl_planned.evaluate_with_refs
+    monkeypatch.setattr(hcl_planned, "evaluate_with_refs", lambda *a: reads.append(a) or real(*a))
+    expanded: list[tuple[str, ...]] = []
+    real_expand = hcl_module.expand
+    monkeypatch.setattr(hcl_module, "expand", lambda b, s: expanded.append(b.labels) or real_expand(b, s))
+    source = load_directory(case, cache=False, only=unknown_attributes(plan),
+                            planned=hcl_planned.plan_keys(plan))
+    kept = {a for a, r in plan.resources.items() if r.mode == "managed"}
+    assert kept <= set(source.resources) and len(kept) >= 4
+    assert ("aws_secretsmanager_secret", "export") not in expanded  # the plan's instances
+    assert reads == []  # nothing the plan leaves unknown reads each.value: for_each not evaluated
+    policy = next(r for a, r in source.resources.items() if a.startswith("aws_secretsmanager_secret_policy"))
+    assert policy.links["secret_arn"][0].target.startswith('aws_secretsmanager_secret.export["')

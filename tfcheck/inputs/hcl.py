@@ -12,8 +12,9 @@ from tfcheck.inputs.addresses import Key, arn_account
 from tfcheck.inputs.files import max_file_size, read_limited
 from tfcheck.inputs.hcl_cache import ParseCache, enabled_by_environment, parse_files
 from tfcheck.inputs.hcl_eval import InstanceRef, Unknown, Value, evaluate
-from tfcheck.inputs.hcl_module import META_ARGS, ModuleInstance, expand
+from tfcheck.inputs.hcl_module import META_ARGS, Instance, ModuleInstance, expand
 from tfcheck.inputs.hcl_parse import Block
+from tfcheck.inputs.hcl_planned import PlanKeys, planned_instances
 from tfcheck.inputs.hcl_resource import build_resource, evaluate_blocks
 from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope, SensitiveTracker
 from tfcheck.inputs.hcl_vars import RootVariables
@@ -38,27 +39,31 @@ def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Se
                    variables: Sequence[str] = (), plan_variables: Mapping[str, Value] | None = None,
                    display: str | None = None, cache: bool = True,
                    keep: frozenset[str] | None = None,
-                   only: Mapping[str, frozenset[str] | None] | None = None) -> Graph:
+                   only: Mapping[str, frozenset[str] | None] | None = None,
+                   planned: PlanKeys | None = None) -> Graph:
     """The root module at `root` (subfolders count only when called as modules).
 
     `cache`: use the parse cache (hcl_cache), unless TFCHECK_NO_CACHE is set.
     `keep`: the resource types to build Resources of (None: all); the others are not read, as
     no rule reads them.
     `only` (the source of a plan): per instance address, the top-level attributes to evaluate
-    (None: all); an instance not in it gets its location and nested blocks only."""
+    (None: all); an instance not in it gets its location and nested blocks only.
+    `planned` (the source of a plan): the instances the plan lists (hcl_planned)."""
     with paused_gc():  # parse trees and values: many objects, few cycles worth collecting
         return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
-                         display or str(root), cache, keep, only).load()
+                         display or str(root), cache, keep, only, planned).load()
 
 
 class HclLoader:
     def __init__(self, root: Path, account_ids: Sequence[str], var_files: Sequence[str],
                  variables: Sequence[str], plan_variables: Mapping[str, Value], display: str,
                  cache: bool = True, keep: frozenset[str] | None = None,
-                 only: Mapping[str, frozenset[str] | None] | None = None) -> None:
+                 only: Mapping[str, frozenset[str] | None] | None = None,
+                 planned: PlanKeys | None = None) -> None:
         self.cache = ParseCache() if cache and enabled_by_environment() else None
         self.keep = keep
         self.only = only
+        self.plan_keys = planned
         self.root = root.resolve()
         self.display = display
         self.tracker = SensitiveTracker()
@@ -105,6 +110,10 @@ class HclLoader:
                 child = module.child(name, inst.key)
                 if child is not None:
                     self._walk(child, out, depth + 1)
+
+    def planned(self, module: ModuleInstance, block: Block) -> list[Instance] | None:
+        """The instances the plan lists for the block, when reading a plan's source."""
+        return None if self.plan_keys is None else planned_instances(self.plan_keys, module, block)
 
     def child_module(self, parent: ModuleInstance, name: str, key: Key) -> ModuleInstance | None:
         call = parent.calls[name]

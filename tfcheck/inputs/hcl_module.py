@@ -52,7 +52,7 @@ def expand(block: Block, scope: ModuleScope) -> list[Instance] | Unknown:
             _check_size(block, "for_each", len(items))
         if isinstance(items, Mapping):
             # Terraform iterates maps in lexical key order.
-            return [Instance(str(k), each=_Each(str(k), items[k], refs)) for k in sorted(items)]
+            return [Instance(str(k), each=Each(str(k), items[k], refs)) for k in sorted(items)]
         if isinstance(items, list) and all(isinstance(i, str) for i in items):
             return [Instance(i, each={"key": i, "value": i}) for i in sorted(set(items))]
         return items if isinstance(items, Unknown) else Unknown(f"for_each of {block.labels}")
@@ -66,7 +66,7 @@ def _check_size(block: Block, meta: str, size: int) -> None:
                          f"{MAX_INSTANCES}", block.file, block.line)
 
 
-class _Each(Mapping[str, Any]):
+class Each(Mapping[str, Any]):
     """`each` in one instance; reading each.value replays the references behind that entry.
 
     The for_each collection's references do not say which entry each came from; an unknown
@@ -191,7 +191,7 @@ class ModuleInstance:
     def instances(self, block: Block) -> list[tuple[Instance, InstanceRef]] | Unknown:
         """The block's instances with the InstanceRef other expressions see, computed once."""
         if id(block) not in self._instances:
-            expanded = expand(block, self.scope)
+            expanded = self.loader.planned(self, block) or expand(block, self.scope)
             if isinstance(expanded, Unknown):
                 self._instances[id(block)] = expanded
             else:
