@@ -15,7 +15,6 @@ from tfcheck.inputs.hcl_compact import decode, encode
 from tfcheck.inputs.hcl_parse import parse_text
 from tfcheck.inputs.hcl_read import LazyBlock, parse_file, parse_kept
 from tfcheck.inputs.hcl_split import split_blocks
-from tfcheck.inputs.merge import unknown_attributes
 from tfcheck.inputs.plan import load_plan
 
 NOTHING = frozenset[str]()
@@ -158,9 +157,9 @@ resource "aws_s3_bucket" "never" {
 def test_the_source_of_a_plan_evaluates_only_what_the_plan_does_not_know() -> None:
     case = FIXTURES / "plans" / "deferred-data-source-policy"
     plan = load_plan(str(case / "plan.json"))
-    only = unknown_attributes(plan)
+    only = hcl_planned.unknown_attributes(plan)
     assert only["aws_secretsmanager_secret_policy.billing_db"] == {"id", "policy", "secret_arn"}
-    source = load_directory(case, cache=False, only=only)
+    source = load_directory(case, cache=False, plan=plan)
     policy = source.resources["aws_secretsmanager_secret_policy.billing_db"]
     key = source.resources["aws_kms_key.billing"]
     assert "BillingRead" in policy.values["policy"]  # unknown in the plan: evaluated
@@ -177,8 +176,7 @@ def test_the_source_of_a_plan_takes_the_plans_instances(monkeypatch: pytest.Monk
     expanded: list[tuple[str, ...]] = []
     real_expand = hcl_module.expand
     monkeypatch.setattr(hcl_module, "expand", lambda b, s: expanded.append(b.labels) or real_expand(b, s))
-    source = load_directory(case, cache=False, only=unknown_attributes(plan),
-                            planned=hcl_planned.plan_keys(plan))
+    source = load_directory(case, cache=False, plan=plan)
     kept = {a for a, r in plan.resources.items() if r.mode == "managed"}
     assert kept <= set(source.resources) and len(kept) >= 4
     assert ("aws_secretsmanager_secret", "export") not in expanded  # the plan's instances

@@ -168,13 +168,12 @@ def load(path: str, options: Options, keep: frozenset[str] | None = None) -> Gra
     plan_vars = {name: v["value"] for name, v in (doc.get("variables") or {}).items()
                  if isinstance(v, dict) and "value" in v}
     del doc  # the HCL is read without the plan document held in memory
-    from tfcheck.inputs.hcl_planned import plan_keys
-    from tfcheck.inputs.merge import merge, unknown_attributes
-
-    # What the plan knows is not evaluated again: the source gives its lines, and the values
-    # the plan leaves unknown; the instances are the plan's.
+    # The source gives locations and what the plan leaves unknown: what the plan knows is not
+    # evaluated again.
     hcl = load_directory(source, plan_variables=plan_vars, display=display,
                          account_ids=options.account_ids, cache=options.use_cache, keep=keep,
-                         only=unknown_attributes(graph), planned=plan_keys(graph))
+                         plan=graph)
+    from tfcheck.inputs.merge import merge
+
 
     return merge(graph, hcl)

@@ -14,7 +14,7 @@ from tfcheck.inputs.hcl_cache import ParseCache, enabled_by_environment, parse_f
 from tfcheck.inputs.hcl_eval import InstanceRef, Unknown, Value, evaluate
 from tfcheck.inputs.hcl_module import META_ARGS, Instance, ModuleInstance, expand
 from tfcheck.inputs.hcl_parse import Block
-from tfcheck.inputs.hcl_planned import PlanKeys, planned_instances
+from tfcheck.inputs.hcl_planned import plan_keys, planned_instances, unknown_attributes
 from tfcheck.inputs.hcl_resource import build_resource, evaluate_blocks
 from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope, SensitiveTracker
 from tfcheck.inputs.hcl_vars import RootVariables
@@ -38,32 +38,29 @@ def has_terraform_files(directory: Path) -> bool:
 def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Sequence[str] = (),
                    variables: Sequence[str] = (), plan_variables: Mapping[str, Value] | None = None,
                    display: str | None = None, cache: bool = True,
-                   keep: frozenset[str] | None = None,
-                   only: Mapping[str, frozenset[str] | None] | None = None,
-                   planned: PlanKeys | None = None) -> Graph:
+                   keep: frozenset[str] | None = None, plan: Graph | None = None) -> Graph:
     """The root module at `root` (subfolders count only when called as modules).
 
     `cache`: use the parse cache (hcl_cache), unless TFCHECK_NO_CACHE is set.
     `keep`: the resource types to build Resources of (None: all); the others are not read, as
     no rule reads them.
-    `only` (the source of a plan): per instance address, the top-level attributes to evaluate
-    (None: all); an instance not in it gets its location and nested blocks only.
-    `planned` (the source of a plan): the instances the plan lists (hcl_planned)."""
+    `plan`: the plan whose source this is; what it knows is not evaluated again (hcl_planned):
+    its instances are taken, and only the attributes it leaves unknown are evaluated (an
+    instance it does not list gets its location and nested blocks only)."""
     with paused_gc():  # parse trees and values: many objects, few cycles worth collecting
         return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
-                         display or str(root), cache, keep, only, planned).load()
+                         display or str(root), cache, keep, plan).load()
 
 
 class HclLoader:
     def __init__(self, root: Path, account_ids: Sequence[str], var_files: Sequence[str],
                  variables: Sequence[str], plan_variables: Mapping[str, Value], display: str,
                  cache: bool = True, keep: frozenset[str] | None = None,
-                 only: Mapping[str, frozenset[str] | None] | None = None,
-                 planned: PlanKeys | None = None) -> None:
+                 plan: Graph | None = None) -> None:
         self.cache = ParseCache() if cache and enabled_by_environment() else None
         self.keep = keep
-        self.only = only
-        self.plan_keys = planned
+        self.only = unknown_attributes(plan) if plan is not None else None
+        self.plan_keys = plan_keys(plan) if plan is not None else None
         self.root = root.resolve()
         self.display = display
         self.tracker = SensitiveTracker()

@@ -1,10 +1,11 @@
-"""The instances of an HCL block as the plan lists them, when tfcheck reads a plan's source.
+"""What a plan already says, so that reading its source does not work it out again.
 
-Expanding a block's `count`/`for_each` evaluates the collection, often a large local; the
-plan already says which instances exist, by key. With the source of a plan, a block the plan
-lists gets the plan's instances, and its collection is evaluated only if an expression reads
-`each.value`. A block the plan does not list (a type it was not read for, or instances not
-known before apply) is expanded from the HCL as usual.
+The source of a plan gives locations, and the values the plan leaves unknown: only those
+attributes are evaluated (unknown_attributes). And expanding a block's `count`/`for_each`
+evaluates the collection, often a large local, while the plan already lists the instances by
+key: a block the plan lists gets the plan's instances, and its collection is evaluated only if
+an expression reads `each.value`. A block the plan does not list (a type it was not read for,
+or instances not known before apply) is expanded from the HCL as usual.
 """
 
 from __future__ import annotations
@@ -26,6 +27,17 @@ def plan_keys(plan: Graph) -> dict[tuple[str, str, str, str], list[Key]]:
     out: dict[tuple[str, str, str, str], list[Key]] = {}
     for res in plan.resources.values():
         out.setdefault((res.module, res.mode, res.type, res.name), []).append(res.index)
+    return out
+
+
+def unknown_attributes(plan: Graph) -> dict[str, frozenset[str] | None]:
+    """Per instance address, the top-level attributes the plan does not know (None: the whole
+    object): all merge can take from the source's values, so all the source needs to evaluate."""
+    out: dict[str, frozenset[str] | None] = {}
+    for res in plan.resources.values():
+        marks = res.unknown
+        out[res.address] = None if marks is True else frozenset(
+            name for name, mark in (marks.items() if isinstance(marks, dict) else ()) if mark)
     return out
 
 

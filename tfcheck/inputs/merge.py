@@ -10,17 +10,6 @@ from tfcheck.model.resource import Resource
 _KEYS = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
 
 
-def unknown_attributes(plan: Graph) -> dict[str, frozenset[str] | None]:
-    """Per instance address, the top-level attributes the plan does not know (None: none of
-    them): all merge can take from the source's values, so all the source needs to evaluate."""
-    out: dict[str, frozenset[str] | None] = {}
-    for res in plan.resources.values():
-        marks = res.unknown
-        out[res.address] = None if marks is True else frozenset(
-            name for name, mark in (marks.items() if isinstance(marks, dict) else ()) if mark)
-    return out
-
-
 def merge(plan: Graph, source: Graph) -> Graph:
     """The plan's resources with locations from `source`, and values the plan leaves unknown."""
     by_block: dict[str, Resource] = {}
