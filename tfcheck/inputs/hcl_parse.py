@@ -101,8 +101,8 @@ def parse_attributes(text: str, display: str) -> dict[str, Attr]:
 
 @functools.cache
 def _parser() -> Lark:
-    """python-hcl2's parser without lark's position tracking on every node, which takes 60% of
-    the parse: only blocks and attributes need a line (_mark_lines). Position tracking is an
+    """python-hcl2's parser without lark's position tracking on every node, which takes half of
+    lark's parse: only blocks and attributes need a line (_mark_lines). Position tracking is an
     option lark leaves out of its cache key, so this loads python-hcl2's own cached grammar."""
     return Lark.open("hcl2.lark", parser="lalr", cache=str(hcl2_parser.PARSER_FILE),
                      rel_to=hcl2_parser.__file__, propagate_positions=False, postlex=PostLexer())
