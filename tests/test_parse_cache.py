@@ -7,6 +7,7 @@ from typing import Any
 
 import hcl2
 import pytest
+from hcl2 import parser as hcl2_parser
 from hcl2.rules.base import BlockRule
 
 from tests.conftest import FIXTURES
@@ -177,3 +178,17 @@ def test_the_fast_parser_builds_python_hcl2s_own_trees_and_lines() -> None:
         _same_blocks(expected, hcl_parse.parse_text(text, str(path)), str(path))
         checked += 1
     assert checked > 200
+
+
+def test_tfchecks_grammar_cache_leaves_python_hcl2s_alone() -> None:
+    """lark keys its cache file by the parser's options: sharing python-hcl2's file would make
+    each of the two rebuild the grammar (1.4 s) whenever the other had run last."""
+    hcl2.parses("a = 1\n")  # python-hcl2's own cache file, as python-hcl2 leaves it
+    before = hcl2_parser.PARSER_FILE.read_bytes() if hcl2_parser.PARSER_FILE.exists() else None
+    hcl_parse.parser.cache_clear()
+    try:
+        assert hcl_parse.parse_text("locals {\n  a = 1\n}\n", "t.tf")[0].attrs["a"].line == 2
+    finally:
+        hcl_parse.parser.cache_clear()
+    after = hcl2_parser.PARSER_FILE.read_bytes() if hcl2_parser.PARSER_FILE.exists() else None
+    assert after == before

@@ -10,6 +10,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from tfcheck.errors import ConfigError, InputError, TfcheckError
@@ -117,3 +118,10 @@ def json_document(text: str, display: str, too_deep: str = "nested too deeply",
         raise error(too_deep, display) from None
     except ValueError:  # an integer of more digits than Python converts
         raise error("invalid JSON: a number has too many digits", display) from None
+
+
+def cache_directory() -> Path:
+    """Where tfcheck keeps what it can make again: $XDG_CACHE_HOME/tfcheck, else ~/.cache/tfcheck."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    return root / "tfcheck"

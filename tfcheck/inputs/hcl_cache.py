@@ -29,9 +29,9 @@ from pathlib import Path
 
 from tfcheck import __version__
 from tfcheck.inputs import hcl_compact, hcl_json, hcl_parse, hcl_read, hcl_split
-from tfcheck.inputs.files import file_size_limit, max_file_size
+from tfcheck.inputs.files import cache_directory, file_size_limit, max_file_size
 from tfcheck.inputs.hcl_compact import FORMAT, Unsupported, decode, encode
-from tfcheck.inputs.hcl_parse import Block
+from tfcheck.inputs.hcl_parse import Block, hcl2_version, parser
 from tfcheck.inputs.hcl_read import parse_file
 
 _MAGIC = b"tfcheck-hcl-cache\n"
@@ -50,20 +50,6 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
-def _hcl2_version() -> str:
-    try:
-        from hcl2.version import version
-    except ImportError:  # pragma: no cover - older python-hcl2 layouts
-        return "unknown"
-    return str(version)
-
-
-def default_directory() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    return root / "tfcheck"
-
-
 def enabled_by_environment() -> bool:
     return os.environ.get("TFCHECK_NO_CACHE", "") in ("", "0")
 
@@ -72,8 +58,8 @@ class ParseCache:
     """Parsed files by content hash (see the module doc); every failure is a miss."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.root = (directory or default_directory()) / f"hcl-{FORMAT}"
-        salt = f"{FORMAT}\0{__version__}\0{_hcl2_version()}\0{_code_hash()}\0"
+        self.root = (directory or cache_directory()) / f"hcl-{FORMAT}"
+        salt = f"{FORMAT}\0{__version__}\0{hcl2_version()}\0{_code_hash()}\0"
         self._salt = salt.encode()
 
     def key(self, data: bytes, json_file: bool, keep: frozenset[str] | None = None) -> str:
@@ -202,6 +188,7 @@ def _parse_in_pool(files: list[tuple[Path, str, str]], indexes: list[int], worke
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    parser()  # built (or loaded) once here: the forked workers inherit it
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(workers, len(files)), mp_context=context) as pool:

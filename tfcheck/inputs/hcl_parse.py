@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import lark
 from hcl2 import parser as hcl2_parser
 from hcl2.postlexer import PostLexer
 from hcl2.rules.base import AttributeRule, BlockRule, BodyRule
@@ -22,6 +26,7 @@ from lark.exceptions import (
 )
 
 from tfcheck.errors import InputError
+from tfcheck.inputs.files import cache_directory
 
 _LABEL_OPTIONS = SerializationOptions(strip_string_quotes=True)
 class Attr:
@@ -100,12 +105,37 @@ def parse_attributes(text: str, display: str) -> dict[str, Attr]:
 
 
 @functools.cache
-def _parser() -> Lark:
-    """python-hcl2's parser without lark's position tracking on every node, which takes half of
-    lark's parse: only blocks and attributes need a line (_mark_lines). Position tracking is an
-    option lark leaves out of its cache key, so this loads python-hcl2's own cached grammar."""
-    return Lark.open("hcl2.lark", parser="lalr", cache=str(hcl2_parser.PARSER_FILE),
-                     rel_to=hcl2_parser.__file__, propagate_positions=False, postlex=PostLexer())
+def parser() -> Lark:
+    """python-hcl2's grammar without lark's position tracking on every node, which takes half of
+    lark's parse: only blocks and attributes need a line (_mark_lines)."""
+    return Lark.open("hcl2.lark", parser="lalr", cache=_grammar_cache(), rel_to=hcl2_parser.__file__,
+                     propagate_positions=False, postlex=PostLexer())
+
+
+def _grammar_cache() -> str | bool:
+    """Where lark keeps the compiled grammar (building it takes 1.4 s): beside this module, as
+    python-hcl2 keeps its own, else in tfcheck's cache folder. python-hcl2's file is not shared:
+    lark's key covers the options, so the two would overwrite each other. lark checks that a
+    file matches its grammar, options and versions, and rebuilds it when not."""
+    version = sys.version_info
+    name = (f".hcl2-{hcl2_version()}-lark-{lark.__version__}-py{version.major}{version.minor}"
+            ".grammar-cache")
+    here = Path(__file__).with_name(name)
+    if here.exists() or os.access(here.parent, os.W_OK):
+        return str(here)
+    try:
+        cache_directory().mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False  # built on every run, as nowhere can keep it
+    return str(cache_directory() / name)
+
+
+def hcl2_version() -> str:
+    try:
+        from hcl2.version import version
+    except ImportError:  # pragma: no cover - older python-hcl2 layouts
+        return "unknown"
+    return str(version)
 
 
 def _mark_lines(body: Tree) -> None:
@@ -190,7 +220,7 @@ class _Transformer(RuleTransformer):
 def _parse_body(text: str, display: str) -> BodyRule:
     try:
         # As hcl2.parses: lark has no end-of-file token, so the grammar needs a final newline.
-        tree = _parser().parse(text + "\n")
+        tree = parser().parse(text + "\n")
         body = tree.children[0]  # start: body
         if isinstance(body, Tree):
             _mark_lines(body)
