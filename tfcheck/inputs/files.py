@@ -125,3 +125,11 @@ def cache_directory() -> Path:
     base = os.environ.get("XDG_CACHE_HOME")
     root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
     return root / "tfcheck"
+
+
+def read_text(path: str, display: str) -> str:
+    """A text file within the size limit, as UTF-8 (a byte-order mark dropped)."""
+    try:
+        return read_limited(path, max_file_size(), display).decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (byte {err.start})", display) from None

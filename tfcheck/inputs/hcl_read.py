@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tfcheck.errors import InputError
-from tfcheck.inputs.files import max_file_size, read_limited
+from tfcheck.inputs.files import read_text
 from tfcheck.inputs.hcl_json import parse_json
 from tfcheck.inputs.hcl_parse import Attr, Block, parse_text
 from tfcheck.inputs.hcl_split import alone, blank, split_blocks
@@ -48,10 +48,7 @@ def parse_file(path: Path, display: str, rel: str | None = None,
 
     `keep`: the resource types rules read; other resource blocks of a .tf file are LazyBlocks
     (None: every block is parsed)."""
-    try:
-        text = read_limited(str(path), max_file_size(), display).decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError(f"not UTF-8 text (byte {err.start})", display) from None
+    text = read_text(str(path), display)
     if path.name.endswith(".json"):
         blocks = parse_json(text, display)
     elif keep is None:

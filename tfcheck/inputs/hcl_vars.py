@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tfcheck.errors import ConfigError, InputError
-from tfcheck.inputs.files import json_document, max_file_size, read_limited
+from tfcheck.inputs.files import json_document, read_text
 from tfcheck.inputs.hcl_eval import Value, evaluate
 from tfcheck.inputs.hcl_parse import Block, parse_attributes, parse_expression
 from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope
@@ -44,10 +44,7 @@ class RootVariables:
         return self._values[name], [], False
 
     def _read_file(self, path: Path, display: str) -> None:
-        try:
-            text = read_limited(str(path), max_file_size(), display).decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            raise InputError(f"not UTF-8 text (byte {err.start})", display) from None
+        text = read_text(str(path), display)
         if path.name.endswith(".json"):
             doc = json_document(text, display)
             if not isinstance(doc, dict):
