@@ -20,7 +20,11 @@ from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope, SensitiveTracker
 from tfcheck.inputs.hcl_vars import RootVariables
 from tfcheck.inputs.ignores import Ignore, scan_ignores
 from tfcheck.inputs.plan import paused_gc
-from tfcheck.inputs.policy_document import PolicyDocumentError, render_policy_document
+from tfcheck.inputs.policy_document import (
+    PolicyDocumentError,
+    partial_policy_document,
+    render_policy_document,
+)
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 
@@ -204,8 +208,11 @@ class HclLoader:
         if kind == "aws_iam_policy_document":
             def render() -> Value:
                 try:
-                    return render_policy_document(args(), is_unknown=lambda v: isinstance(v, Unknown),
-                                                  make_unknown=Unknown)
+                    values = args()
+                    rendered = render_policy_document(values, is_unknown=_is_unknown, make_unknown=Unknown)
+                    if isinstance(rendered, Unknown):  # what is known still says who may act
+                        return Unknown(rendered.text, partial_policy_document(values, _is_unknown))
+                    return rendered
                 except PolicyDocumentError as err:
                     raise InputError(f"data.aws_iam_policy_document.{block.labels[1]}: {err}",
                                      os.path.join(self.display, block.file), block.line) from None
@@ -259,6 +266,10 @@ def _ancestors(module: ModuleInstance) -> list[Path]:
         out.append(node.dir)
         node = getattr(node, "parent", None)
     return out
+
+
+def _is_unknown(value: object) -> bool:
+    return isinstance(value, Unknown)
 
 
 def _minified(value: Value) -> Value:

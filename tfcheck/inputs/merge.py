@@ -44,6 +44,8 @@ def _fill(res: Resource, hcl: Resource) -> None:
                 res.unknown = {k: v for k, v in res.unknown.items() if k != attr}
             if not res.is_sensitive(attr) and hcl.is_sensitive(attr):
                 res.sensitive = {**(res.sensitive or {}), attr: True}
+        elif res.is_unknown(attr) and attr in hcl.partial:
+            res.partial.setdefault(attr, hcl.partial[attr])
     for attr, links in hcl.links.items():
         res.links.setdefault(attr, links)
     res.configured = res.configured | hcl.configured
