@@ -17,11 +17,11 @@ from tfcheck.comment.sticky import Behavior, comment_body, marker
 from tfcheck.enforce import Result
 from tfcheck.engine import Options, run
 from tfcheck.errors import ConfigError, TfcheckError
-from tfcheck.inputs.files import parse_size
 from tfcheck.report import REPORTERS
 from tfcheck.report import markdown as markdown_report
 from tfcheck.report import text as text_report
 from tfcheck.rules import ALL_RULES, RULES_BY_ID
+from tfcheck.terraform.files import parse_size
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Check Terraform plans for AWS secrets shared across accounts in ways "

@@ -13,7 +13,7 @@ from tfcheck.errors import ConfigError, InputError
 from tfcheck.findings import Level, Severity
 
 if TYPE_CHECKING:  # the HCL reader is imported only when there is a tfcheck.hcl to read
-    from tfcheck.inputs.hcl_parse import Attr, Block
+    from tfcheck.terraform.hcl.parse import Attr, Block
 
 CONFIG_NAME = "tfcheck.hcl"
 E = TypeVar("E", bound=Enum)
@@ -89,8 +89,8 @@ def find_config(explicit: str | None, roots: list[Path]) -> Path | None:
 def load_config(path: Path | None, builtin: set[str]) -> Config:
     if path is None:
         return Config()
-    from tfcheck.inputs.files import max_file_size, read_limited
-    from tfcheck.inputs.hcl_parse import parse_document
+    from tfcheck.terraform.files import max_file_size, read_limited
+    from tfcheck.terraform.hcl.parse import parse_document
 
     display = str(path)
     try:
@@ -169,8 +169,8 @@ class _Reader:
                                                   f"{block.type}")
 
     def _value(self, attr: Attr) -> Any:
-        from tfcheck.inputs.hcl_eval import Unknown, evaluate
-        from tfcheck.inputs.hcl_scope import ModuleScope
+        from tfcheck.terraform.eval.expressions import Unknown, evaluate
+        from tfcheck.terraform.eval.scope import ModuleScope
 
         value = evaluate(attr.expr, ModuleScope({}))
         if isinstance(value, Unknown):
