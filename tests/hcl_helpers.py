@@ -7,7 +7,14 @@ from typing import Any
 
 import hcl2
 
-from tfcheck.inputs.hcl_eval import InstanceRef, Scope, Unknown, evaluate, evaluate_with_refs, note_references
+from tfcheck.terraform.eval.expressions import (
+    InstanceRef,
+    Scope,
+    Unknown,
+    evaluate,
+    evaluate_with_refs,
+    note_references,
+)
 
 UNKNOWN = object()  # expected: an Unknown that is not an error
 ERROR = object()  # expected: an Unknown Terraform would reject too

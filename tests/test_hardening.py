@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests.conftest import FIXTURES, ROOT, fixture_cases
 from tfcheck.engine import Options, run
 from tfcheck.errors import TfcheckError
-from tfcheck.inputs.plan import build_graph
+from tfcheck.terraform.plan.read import build_graph
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown", "github", "gitlab")
 PLANS = sorted(c / "plan.json" for c in fixture_cases(plans_only=True))

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hcl_helpers import ERROR, KEY, UNKNOWN, check, expr, make_scope, run
-from tfcheck.inputs.hcl_eval import (
+from tfcheck.terraform.eval.expressions import (
     InstanceRef,
     Reference,
     Unknown,

@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.hcl_helpers import ERROR, UNKNOWN, FakeScope, check, expr, make_scope, run
-from tfcheck.inputs import hcl_functions, hcl_values
-from tfcheck.inputs.hcl_eval import Unknown, evaluate, evaluate_with_refs
-from tfcheck.inputs.hcl_functions import FUNCTIONS
+from tfcheck.terraform.eval import functions as hcl_functions
+from tfcheck.terraform.eval import values as hcl_values
+from tfcheck.terraform.eval.expressions import Unknown, evaluate, evaluate_with_refs
+from tfcheck.terraform.eval.functions import FUNCTIONS
 
 JSONENCODE = [
     ('jsonencode({b = 1, a = "x"})', '{"a":"x","b":1}'),

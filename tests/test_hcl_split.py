@@ -9,13 +9,14 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.test_parse_cache import SOURCES, _same_blocks
 from tfcheck.errors import InputError
-from tfcheck.inputs import hcl_module, hcl_planned
-from tfcheck.inputs.hcl import load_directory
-from tfcheck.inputs.hcl_compact import decode, encode
-from tfcheck.inputs.hcl_parse import parse_text
-from tfcheck.inputs.hcl_read import LazyBlock, parse_file, parse_kept
-from tfcheck.inputs.hcl_split import split_blocks
-from tfcheck.inputs.plan import load_plan
+from tfcheck.terraform.eval import from_plan as hcl_planned
+from tfcheck.terraform.eval import modules as hcl_module
+from tfcheck.terraform.hcl.cache_format import decode, encode
+from tfcheck.terraform.hcl.outline import split_blocks
+from tfcheck.terraform.hcl.parse import parse_text
+from tfcheck.terraform.hcl.read import LazyBlock, parse_file, parse_kept
+from tfcheck.terraform.plan.read import load_plan
+from tfcheck.terraform.source import load_directory
 
 NOTHING = frozenset[str]()
 

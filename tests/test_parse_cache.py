@@ -12,11 +12,12 @@ from hcl2.rules.base import BlockRule
 
 from tests.conftest import FIXTURES
 from tfcheck.errors import InputError
-from tfcheck.inputs import hcl_cache, hcl_parse
-from tfcheck.inputs.hcl_cache import ParseCache, parse_files
-from tfcheck.inputs.hcl_compact import decode, encode
-from tfcheck.inputs.hcl_parse import Block
-from tfcheck.inputs.hcl_read import parse_file
+from tfcheck.terraform.hcl import cache as hcl_cache
+from tfcheck.terraform.hcl import parse as hcl_parse
+from tfcheck.terraform.hcl.cache import ParseCache, parse_files
+from tfcheck.terraform.hcl.cache_format import decode, encode
+from tfcheck.terraform.hcl.parse import Block
+from tfcheck.terraform.hcl.read import parse_file
 
 SOURCES = sorted([*FIXTURES.rglob("*.tf"), *FIXTURES.rglob("*.tf.json")])
 

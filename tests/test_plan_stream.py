@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import FIXTURES
 from tfcheck.access import READ_TYPES
 from tfcheck.errors import InputError
-from tfcheck.inputs.plan import build_graph, read_plan
-from tfcheck.inputs.plan_stream import Fallback, read_slim
+from tfcheck.terraform.plan.read import build_graph, read_plan
+from tfcheck.terraform.plan.stream import Fallback, read_slim
 
 PLANS = sorted(FIXTURES.rglob("plan.json"))
 FIELDS = ("mode", "type", "name", "module", "index", "values", "unknown", "sensitive", "configured",

@@ -1,4 +1,4 @@
-"""Tests for tfcheck.inputs.policy_document against what hashicorp/aws 5.100 really renders."""
+"""Tests for tfcheck.terraform.aws.policy_document against what hashicorp/aws 5.100 really renders."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.gen_policy_document_cases import CASES
-from tfcheck.inputs.policy_document import (
+from tfcheck.terraform.aws.policy_document import (
     ARGUMENTS,
     PolicyDocumentError,
     UnknownDocument,
@@ -26,7 +26,7 @@ RECORDED = json.loads((ROOT / "tests" / "data" / "policy_document_cases.json").r
 
 @dataclass(frozen=True)
 class Unknown:
-    """Shaped like tfcheck.inputs.hcl_eval.Unknown."""
+    """Shaped like tfcheck.terraform.eval.expressions.Unknown."""
 
     text: str
     partial: Any = None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tfcheck.errors import ConfigError, InputError
 from tfcheck.findings import Finding
-from tfcheck.inputs.files import json_document, max_file_size, read_limited
+from tfcheck.terraform.files import json_document, max_file_size, read_limited
 
 BASELINE_VERSION = 1
 

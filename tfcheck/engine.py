@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -13,12 +12,12 @@ from tfcheck.access import READ_TYPES, build_facts
 from tfcheck.baseline import read_baseline, write_baseline
 from tfcheck.config import RuleSettings, find_config, load_config
 from tfcheck.enforce import Enforcement, Result, check_overrides, judge
-from tfcheck.errors import ConfigError, InputError
-from tfcheck.findings import Finding
-from tfcheck.inputs.files import DEFAULT_MAX_FILE_SIZE, file_size_limit
-from tfcheck.inputs.plan import build_graph, read_plan
+from tfcheck.errors import ConfigError
+from tfcheck.findings import Finding, RuleInfo
 from tfcheck.model.graph import Graph
 from tfcheck.rules import ALL_RULES
+from tfcheck.terraform import ReadOptions, read
+from tfcheck.terraform.files import DEFAULT_MAX_FILE_SIZE, file_size_limit
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 
@@ -69,7 +68,8 @@ def _check(options: Options) -> Result:
     levels = {r.id: config.rules.get(r.id, RuleSettings()).level or r.level for r in ALL_RULES}
     levels.update({c.id: c.level for c in custom})
     check_overrides(options.overrides, levels)
-    severities = {rule_id: s.severity for rule_id, s in config.rules.items() if s.severity}
+    infos = {info.id: _in_force(info, config.rules.get(info.id, RuleSettings()))
+             for info in [*(r.info() for r in rules), *(c.info() for c in custom)]}
     extra = frozenset([*options.account_ids, *config.owners])
     owners = {a: f"{a} (--account-id)" for a in options.account_ids}
     owners.update({a: f"{a} ({config.file})" for a in config.owners if a not in owners})
@@ -78,7 +78,8 @@ def _check(options: Options) -> Result:
     owner_known, secrets = True, 0
     notes: list[str] = []
     for path in options.inputs:
-        graph = load(path, options, keep)
+        graph = read(path, ReadOptions(options.account_ids, options.var_files, options.variables,
+                                       options.source, options.use_source, options.use_cache, keep))
         notes += graph.notes
         facts = build_facts(graph, extra, frozenset(config.trusted))
         for source in graph.owner_sources:
@@ -87,7 +88,7 @@ def _check(options: Options) -> Result:
         secrets += len({sf.secret.address for sf in facts.secrets if sf.secret})
         found = [f for rule in rules for f in rule.check(facts)]
         found += [f for rule in custom for f in rule.check(graph)]
-        found = [replace(f, severity=severities[f.rule]) if f.rule in severities else f for f in found]
+        found = [replace(f, severity=infos[f.rule].severity, info=infos[f.rule]) for f in found]
         inline.update(_inline_waivers(graph, found, set(levels)))
         findings += found
     baseline = read_baseline(options.baseline) if options.baseline else frozenset()
@@ -98,7 +99,13 @@ def _check(options: Options) -> Result:
                               options.today or dt.date.today())
     judged, waiver_notes = judge(findings, owner_known=owner_known, enforcement=enforcement)
     return Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
-                  secrets, dict(options.overrides), tuple(dict.fromkeys([*notes, *waiver_notes])))
+                  secrets, dict(options.overrides), tuple(dict.fromkeys([*notes, *waiver_notes])),
+                  tuple(infos.values()))
+
+
+def _in_force(info: RuleInfo, settings: RuleSettings) -> RuleInfo:
+    """A rule's metadata with the severity and level tfcheck.hcl sets for it."""
+    return replace(info, severity=settings.severity or info.severity, level=settings.level or info.level)
 
 
 def _roots(inputs: Sequence[str]) -> list[Path]:
@@ -121,59 +128,3 @@ def _inline_waivers(graph: Graph, findings: list[Finding], rule_ids: set[str]) -
             if ignore.rule == f.rule and ignore.covers(f.location.file, lines):
                 out[f.fingerprint] = ignore.reason
     return out
-
-
-def _no_terraform_files(directory: Path, display: str) -> InputError:
-    """Why a directory holds no readable .tf file: a .tf name that is not a regular file (a
-    symbolic link loop, a dangling link, a directory) is named, as it would otherwise be
-    skipped in silence."""
-    for entry in sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")]):
-        if entry.is_symlink() and not entry.exists():
-            return InputError("is a symbolic link that leads nowhere (a loop or a missing target)",
-                              str(entry))
-        if entry.is_dir():
-            return InputError("is a directory, not a .tf file", str(entry))
-    return InputError("is a directory with no .tf or .tf.json files", display)
-
-
-def load(path: str, options: Options, keep: frozenset[str] | None = None) -> Graph:
-    """A directory is HCL; a file is a plan, merged with its source directory when there is one.
-
-    `keep`: the resource types to read, from a plan or HCL (None: all of them)."""
-    if path != "-" and Path(path).is_dir():
-        # The HCL reader (python-hcl2, lark) is imported only when HCL is read.
-        from tfcheck.inputs.hcl import has_terraform_files, load_directory
-
-        if not has_terraform_files(Path(path)):
-            raise _no_terraform_files(Path(path), path)
-        return load_directory(Path(path), display=path, account_ids=options.account_ids,
-                              var_files=options.var_files, variables=options.variables,
-                              cache=options.use_cache, keep=keep)
-    doc = read_plan(path, keep)
-    graph = build_graph(doc, path, keep)
-    if not options.use_source:
-        return graph
-    from tfcheck.inputs.hcl import has_terraform_files, load_directory
-
-    if options.source is not None:
-        source, display = Path(options.source), options.source
-        if not source.is_dir() or not has_terraform_files(source):
-            raise InputError("--source: not a directory with .tf files", options.source)
-    elif path == "-":
-        return graph
-    else:
-        source, display = Path(path).resolve().parent, os.path.dirname(path) or "."
-        if not has_terraform_files(source):
-            return graph
-    plan_vars = {name: v["value"] for name, v in (doc.get("variables") or {}).items()
-                 if isinstance(v, dict) and "value" in v}
-    del doc  # the HCL is read without the plan document held in memory
-    # The source gives locations and what the plan leaves unknown: what the plan knows is not
-    # evaluated again.
-    hcl = load_directory(source, plan_variables=plan_vars, display=display,
-                         account_ids=options.account_ids, cache=options.use_cache, keep=keep,
-                         plan=graph)
-    from tfcheck.inputs.merge import merge
-
-
-    return merge(graph, hcl)

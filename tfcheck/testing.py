@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tfcheck.engine import Options, run
 from tfcheck.errors import ConfigError, InputError, TfcheckError
-from tfcheck.inputs.hcl_eval import Unknown, evaluate
-from tfcheck.inputs.hcl_parse import parse_document
-from tfcheck.inputs.hcl_scope import ModuleScope
+from tfcheck.terraform.eval.expressions import Unknown, evaluate
+from tfcheck.terraform.eval.scope import ModuleScope
+from tfcheck.terraform.hcl.parse import parse_document
 
 Expectation = Counter[tuple[str, str | None, str]]
 _EMPTY = ModuleScope({})

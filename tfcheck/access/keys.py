@@ -9,9 +9,9 @@ from tfcheck.access.key_facts import KeyFacts, KeyKind, PolicyState, key_propert
 from tfcheck.access.partial import partial_document
 from tfcheck.errors import InputError, PolicyError
 from tfcheck.iam import Policy, parse_policy
-from tfcheck.inputs.addresses import arn_account, arn_region
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
+from tfcheck.terraform.addresses import arn_account, arn_region
 
 KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key")
 ALIAS_TYPES = ("aws_kms_alias",)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfcheck.inputs.policy_document import partial_policy_document
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource, UnknownLeaf
+from tfcheck.terraform.aws.policy_document import partial_policy_document
 
 DOCUMENT = "aws_iam_policy_document"
 

@@ -14,7 +14,7 @@ from hcl2.rules.directives import TemplateForRule, TemplateForStartRule, Templat
 from hcl2.rules.strings import HeredocTrimTemplateRule, InterpolationRule, StringPartRule
 from hcl2.utils import SerializationContext, SerializationOptions, process_escape_sequences
 
-from tfcheck.inputs.hcl_values import (
+from tfcheck.terraform.eval.values import (
     ConvertError,
     NeedKnown,
     Unknown,

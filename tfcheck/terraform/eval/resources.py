@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from tfcheck.findings import Location
-from tfcheck.inputs.hcl_eval import InstanceRef, Reference, Unknown, Value
-from tfcheck.inputs.hcl_module import META_ARGS, Instance, ModuleInstance
-from tfcheck.inputs.hcl_parse import Block
-from tfcheck.inputs.hcl_scope import Attributes, ModuleScope
 from tfcheck.model.resource import Link, Resource, UnknownLeaf
+from tfcheck.terraform.eval.expressions import InstanceRef, Reference, Unknown, Value
+from tfcheck.terraform.eval.modules import META_ARGS, Instance, ModuleInstance
+from tfcheck.terraform.eval.scope import Attributes, ModuleScope
+from tfcheck.terraform.hcl.parse import Block
 
 
 @dataclass

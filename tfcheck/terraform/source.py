@@ -8,25 +8,25 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tfcheck.errors import InputError
-from tfcheck.inputs.addresses import Key, arn_account
-from tfcheck.inputs.files import max_file_size, read_limited
-from tfcheck.inputs.hcl_cache import ParseCache, enabled_by_environment, parse_files
-from tfcheck.inputs.hcl_eval import InstanceRef, Unknown, Value, evaluate
-from tfcheck.inputs.hcl_module import META_ARGS, Instance, ModuleInstance, expand
-from tfcheck.inputs.hcl_parse import Block
-from tfcheck.inputs.hcl_planned import plan_keys, planned_instances, unknown_attributes
-from tfcheck.inputs.hcl_resource import build_resource, evaluate_blocks
-from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope, SensitiveTracker
-from tfcheck.inputs.hcl_vars import RootVariables
-from tfcheck.inputs.ignores import Ignore, scan_ignores
-from tfcheck.inputs.plan import paused_gc
-from tfcheck.inputs.policy_document import (
+from tfcheck.model.graph import Graph
+from tfcheck.model.resource import Resource
+from tfcheck.terraform.addresses import Key, arn_account
+from tfcheck.terraform.aws.policy_document import (
     PolicyDocumentError,
     partial_policy_document,
     render_policy_document,
 )
-from tfcheck.model.graph import Graph
-from tfcheck.model.resource import Resource
+from tfcheck.terraform.eval.expressions import InstanceRef, Unknown, Value, evaluate
+from tfcheck.terraform.eval.from_plan import plan_keys, planned_instances, unknown_attributes
+from tfcheck.terraform.eval.modules import META_ARGS, Instance, ModuleInstance, expand
+from tfcheck.terraform.eval.resources import build_resource, evaluate_blocks
+from tfcheck.terraform.eval.scope import Evaluated, ModuleScope, SensitiveTracker
+from tfcheck.terraform.eval.variables import RootVariables
+from tfcheck.terraform.files import max_file_size, read_limited
+from tfcheck.terraform.hcl.cache import ParseCache, enabled_by_environment, parse_files
+from tfcheck.terraform.hcl.ignores import Ignore, scan_ignores
+from tfcheck.terraform.hcl.parse import Block
+from tfcheck.terraform.plan.read import paused_gc
 
 # The stand-in for data.aws_caller_identity's account when no --account-id is given: twelve
 # digits that no real account has, recognised by access as "the owner, number unknown".
@@ -45,10 +45,10 @@ def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Se
                    keep: frozenset[str] | None = None, plan: Graph | None = None) -> Graph:
     """The root module at `root` (subfolders count only when called as modules).
 
-    `cache`: use the parse cache (hcl_cache), unless TFCHECK_NO_CACHE is set.
+    `cache`: use the parse cache (hcl.cache), unless TFCHECK_NO_CACHE is set.
     `keep`: the resource types to build Resources of (None: all); the others are not read, as
     no rule reads them.
-    `plan`: the plan whose source this is; what it knows is not evaluated again (hcl_planned):
+    `plan`: the plan whose source this is; what it knows is not evaluated again (eval.from_plan):
     its instances are taken, and only the attributes it leaves unknown are evaluated (an
     instance it does not list gets its location and nested blocks only)."""
     with paused_gc():  # parse trees and values: many objects, few cycles worth collecting
@@ -92,7 +92,7 @@ class HclLoader:
     def _walk(self, module: ModuleInstance, out: list[Resource], depth: int) -> None:
         for block in module.resources:
             if self.keep is not None and block.labels[0] not in self.keep:
-                continue  # no rule reads it (its text may not even be parsed: hcl_split)
+                continue  # no rule reads it (its text may not even be parsed: hcl.outline)
             found = module.instances(block)
             if isinstance(found, Unknown):
                 self.notes.append(f"{module.resource_address(block, None)}: its count/for_each is "

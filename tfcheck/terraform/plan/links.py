@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, Protocol
 
-from tfcheck.inputs.addresses import (
+from tfcheck.model.resource import Link
+from tfcheck.terraform.addresses import (
     Key,
     Segments,
     config_path,
@@ -17,7 +18,6 @@ from tfcheck.inputs.addresses import (
     parse_module_ref,
     parse_resource_ref,
 )
-from tfcheck.model.resource import Link
 
 # References with no resource behind them in plan JSON (locals are not in `configuration`).
 _NOT_RESOURCES = ("local.", "each.", "count.", "path.", "terraform.", "self.", "provider::")

@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from tfcheck.inputs.hcl_fn_registry import Unsupported, register, to_int, to_list
-from tfcheck.inputs.hcl_values import (
+from tfcheck.terraform.eval.function_registry import Unsupported, register, to_int, to_list
+from tfcheck.terraform.eval.values import (
     ConvertError,
     Value,
     is_list,

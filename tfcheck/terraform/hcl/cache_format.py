@@ -20,9 +20,9 @@ from hcl2.rules.abstract import LarkElement, LarkRule
 from hcl2.rules.tokens import StaticStringToken, StringToken
 from lark.tree import Meta
 
-from tfcheck.inputs.hcl_parse import Attr, Block
-from tfcheck.inputs.hcl_read import LazyBlock
-from tfcheck.inputs.hcl_templates import COMPILED
+from tfcheck.terraform.eval.templates import COMPILED
+from tfcheck.terraform.hcl.parse import Attr, Block
+from tfcheck.terraform.hcl.read import LazyBlock
 
 FORMAT = 4
 # Deeper expression trees are not stored: they are built when first evaluated, deep in the

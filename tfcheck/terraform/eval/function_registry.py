@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from tfcheck.inputs.hcl_values import (
+from tfcheck.terraform.eval.values import (
     ConvertError,
     Value,
     as_unknown,

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from tfcheck.errors import InputError
-from tfcheck.inputs.addresses import Key, arn_account, arn_region, module_segments
-from tfcheck.inputs.files import json_document, max_file_size, read_limited
-from tfcheck.inputs.plan_links import ConfigIndex, LinkResolver, expression_refs, for_each_refs
-from tfcheck.inputs.plan_stream import Fallback, read_slim
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
+from tfcheck.terraform.addresses import Key, arn_account, arn_region, module_segments
+from tfcheck.terraform.files import json_document, max_file_size, read_limited
+from tfcheck.terraform.plan.links import ConfigIndex, LinkResolver, expression_refs, for_each_refs
+from tfcheck.terraform.plan.stream import Fallback, read_slim
 
 SUPPORTED_MAJORS = ("0", "1")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -27,7 +27,7 @@ def read_plan(path: str, keep: frozenset[str] | None = None) -> Any:
     """The decoded plan document from a JSON file, `-` (stdin) or a binary plan file.
 
     With `keep`, only resources of those types keep their values, and the sections tfcheck
-    does not read are dropped while reading (plan_stream): memory then grows with the
+    does not read are dropped while reading (plan.stream): memory then grows with the
     resources the rules read, not with the size of the plan.
     """
     name = "<stdin>" if path == "-" else path

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from tfcheck.errors import InputError
-from tfcheck.inputs.addresses import Key, Segments, format_key, format_module
-from tfcheck.inputs.hcl_eval import (
+from tfcheck.terraform.addresses import Key, Segments, format_key, format_module
+from tfcheck.terraform.eval.expressions import (
     InstanceRef,
     Reference,
     Unknown,
@@ -18,9 +18,9 @@ from tfcheck.inputs.hcl_eval import (
     evaluate_with_refs,
     note_references,
 )
-from tfcheck.inputs.hcl_parse import Attr, Block
-from tfcheck.inputs.hcl_scope import Attributes, Evaluated, Lazy, ModuleScope, SensitiveTracker
-from tfcheck.inputs.hcl_types import convert, parse_type
+from tfcheck.terraform.eval.scope import Attributes, Evaluated, Lazy, ModuleScope, SensitiveTracker
+from tfcheck.terraform.eval.types import convert, parse_type
+from tfcheck.terraform.hcl.parse import Attr, Block
 
 META_ARGS = frozenset({"count", "for_each", "provider", "providers", "depends_on", "lifecycle",
                        "source", "version"})

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from tfcheck.errors import InputError
-from tfcheck.inputs.files import json_document
-from tfcheck.inputs.hcl_parse import Attr, Block, parse_expression
+from tfcheck.terraform.files import json_document
+from tfcheck.terraform.hcl.parse import Attr, Block, parse_expression
 
 # In .tf.json a nested block looks like an attribute; these are the nested block types tfcheck
 # reads (everything else is taken as an attribute, which is what it is for these resources).

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tfcheck.errors import ConfigError, InputError
-from tfcheck.inputs.files import json_document, read_text
-from tfcheck.inputs.hcl_eval import Value, evaluate
-from tfcheck.inputs.hcl_parse import Block, parse_attributes, parse_expression
-from tfcheck.inputs.hcl_scope import Evaluated, ModuleScope
+from tfcheck.terraform.eval.expressions import Value, evaluate
+from tfcheck.terraform.eval.scope import Evaluated, ModuleScope
+from tfcheck.terraform.files import json_document, read_text
+from tfcheck.terraform.hcl.parse import Block, parse_attributes, parse_expression
 
 _EMPTY = ModuleScope({})
 

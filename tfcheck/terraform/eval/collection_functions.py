@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 
-from tfcheck.inputs.hcl_fn_registry import register, to_int, to_list, to_map, to_set
-from tfcheck.inputs.hcl_values import (
+from tfcheck.terraform.eval.function_registry import register, to_int, to_list, to_map, to_set
+from tfcheck.terraform.eval.values import (
     ConvertError,
     NeedKnown,
     Value,

@@ -10,8 +10,8 @@ from hcl2.rules.expressions import ExprTermRule
 from hcl2.rules.functions import FunctionCallRule
 from hcl2.rules.literal_rules import IdentifierRule
 
-from tfcheck.inputs.hcl_eval import Unknown, Value, evaluate
-from tfcheck.inputs.hcl_scope import ModuleScope
+from tfcheck.terraform.eval.expressions import Unknown, Value, evaluate
+from tfcheck.terraform.eval.scope import ModuleScope
 
 _EMPTY = ModuleScope({})
 

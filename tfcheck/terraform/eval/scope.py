@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from tfcheck.inputs.hcl_eval import Reference, Unknown, Value, evaluate_with_refs, note_references
+from tfcheck.terraform.eval.expressions import Reference, Unknown, Value, evaluate_with_refs, note_references
 
 # (value, references, touched-sensitive) of one evaluated expression.
 Evaluated = tuple[Value, list[Reference], bool]

@@ -26,7 +26,7 @@ from lark.exceptions import (
 )
 
 from tfcheck.errors import InputError
-from tfcheck.inputs.files import cache_directory
+from tfcheck.terraform.files import cache_directory
 
 _LABEL_OPTIONS = SerializationOptions(strip_string_quotes=True)
 class Attr:

@@ -5,7 +5,7 @@ most of tfcheck's time, and the same files are parsed again on every run. The pa
 file (its Blocks, with python-hcl2's expression trees) is stored under a key made of
 
 - the SHA-256 of the file's bytes, whether it is .tf or .tf.json, and the resource types
-  parsed (the others are kept as text, see hcl_read),
+  parsed (the others are kept as text, see hcl.read),
 - tfcheck's version, python-hcl2's version, the compact form's version, and a hash of the
   parsing code itself (the modules in _PARSING_MODULES), so that a change to any of them misses,
 
@@ -14,7 +14,7 @@ temporary name and renamed (readers never see half an entry). An entry that cann
 fails its checksum or does not decode is ignored (and rewritten): the cache can make tfcheck
 faster, never wrong or failing. `--no-cache` or TFCHECK_NO_CACHE=1 turns it off.
 
-An entry is the compact form of the file's Blocks (hcl_compact: marshal data, nothing pickled).
+An entry is the compact form of the file's Blocks (hcl.cache_format: marshal data, nothing pickled).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfcheck import __version__
-from tfcheck.inputs import hcl_compact, hcl_json, hcl_parse, hcl_read, hcl_split
-from tfcheck.inputs.files import cache_directory, file_size_limit, max_file_size
-from tfcheck.inputs.hcl_compact import FORMAT, Unsupported, decode, encode
-from tfcheck.inputs.hcl_parse import Block, hcl2_version, parser
-from tfcheck.inputs.hcl_read import parse_file
+from tfcheck.terraform.files import cache_directory, file_size_limit, max_file_size
+from tfcheck.terraform.hcl import cache_format, json_syntax, outline, parse, read
+from tfcheck.terraform.hcl.cache_format import FORMAT, Unsupported, decode, encode
+from tfcheck.terraform.hcl.parse import Block, hcl2_version, parser
+from tfcheck.terraform.hcl.read import parse_file
 
 _MAGIC = b"tfcheck-hcl-cache\n"
 _DIGEST = 16
@@ -40,7 +40,7 @@ _DIGEST = 16
 PARALLEL_MIN_BYTES = 256 * 1024
 PARALLEL_MIN_FILES = 4
 # What a parse result depends on, besides the versions in the key.
-_PARSING_MODULES = (hcl_parse, hcl_read, hcl_json, hcl_split, hcl_compact)
+_PARSING_MODULES = (parse, read, json_syntax, outline, cache_format)
 
 
 def _code_hash() -> str:

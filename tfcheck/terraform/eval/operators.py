@@ -9,8 +9,8 @@ from hcl2.rules.containers import ObjectElemKeyExpressionRule
 from hcl2.rules.for_expressions import ForObjectExprRule
 from hcl2.rules.literal_rules import IdentifierRule
 
-from tfcheck.inputs.hcl_templates import source_text
-from tfcheck.inputs.hcl_values import (
+from tfcheck.terraform.eval.templates import source_text
+from tfcheck.terraform.eval.values import (
     ConvertError,
     NeedKnown,
     Unknown,

@@ -24,10 +24,10 @@ from hcl2.rules.literal_rules import FloatLitRule, IdentifierRule, IntLitRule, L
 from hcl2.rules.strings import HeredocTemplateRule, HeredocTrimTemplateRule, StringRule, TemplateStringRule
 from hcl2.utils import process_escape_sequences
 
-from tfcheck.inputs.hcl_functions import call_function
-from tfcheck.inputs.hcl_operators import Operators
-from tfcheck.inputs.hcl_templates import Templates, compile_template, parse_expression, source_text
-from tfcheck.inputs.hcl_values import (
+from tfcheck.terraform.eval.functions import call_function
+from tfcheck.terraform.eval.operators import Operators
+from tfcheck.terraform.eval.templates import Templates, compile_template, parse_expression, source_text
+from tfcheck.terraform.eval.values import (
     ConvertError,
     EvalError,
     InstanceRef,

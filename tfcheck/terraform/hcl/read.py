@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from tfcheck.errors import InputError
-from tfcheck.inputs.files import read_text
-from tfcheck.inputs.hcl_json import parse_json
-from tfcheck.inputs.hcl_parse import Attr, Block, parse_text
-from tfcheck.inputs.hcl_split import alone, blank, split_blocks
+from tfcheck.terraform.files import read_text
+from tfcheck.terraform.hcl.json_syntax import parse_json
+from tfcheck.terraform.hcl.outline import alone, blank, split_blocks
+from tfcheck.terraform.hcl.parse import Attr, Block, parse_text
 
 
 class LazyBlock(Block):
-    """A top-level block kept as its text and parsed when first read (see hcl_split): a
+    """A top-level block kept as its text and parsed when first read (see hcl.outline): a
     resource no rule reads, unless something refers to it, costs a scan and no parse.
 
     A syntax error in it is reported when it is read, with its file and line."""
@@ -61,7 +61,7 @@ def parse_file(path: Path, display: str, rel: str | None = None,
 
 
 def parse_kept(text: str, display: str, keep: frozenset[str]) -> list[Block]:
-    """The blocks of a .tf text, resource blocks of types not in `keep` as LazyBlocks (hcl_split:
+    """The blocks of a .tf text, resource blocks of types not in `keep` as LazyBlocks (hcl.outline:
     the text with those blocks blanked out is parsed; a text it cannot split, whole)."""
     skipped = [s for s in split_blocks(text) or () if s.type == "resource"
                and len(s.labels) == 2 and s.labels[0] not in keep]

@@ -14,9 +14,11 @@ from pathlib import Path
 from tfcheck.errors import InputError
 
 # Importing the other function modules registers their functions.
-from tfcheck.inputs import hcl_fn_collections, hcl_fn_strings  # noqa: F401
-from tfcheck.inputs.files import read_limited
-from tfcheck.inputs.hcl_fn_registry import (
+from tfcheck.terraform.eval import (
+    collection_functions,  # noqa: F401
+    string_functions,  # noqa: F401
+)
+from tfcheck.terraform.eval.function_registry import (
     FUNCTIONS,
     Caller,
     Function,
@@ -28,7 +30,7 @@ from tfcheck.inputs.hcl_fn_registry import (
     to_set,
     unify,
 )
-from tfcheck.inputs.hcl_values import (
+from tfcheck.terraform.eval.values import (
     ConvertError,
     NeedKnown,
     Unknown,
@@ -43,6 +45,7 @@ from tfcheck.inputs.hcl_values import (
     to_number,
     to_string,
 )
+from tfcheck.terraform.files import read_limited
 
 __all__ = ["FUNCTIONS", "Function", "call_function"]
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from tfcheck.inputs.addresses import Key
-from tfcheck.inputs.hcl_eval import Reference, Unknown, Value, evaluate_with_refs
-from tfcheck.inputs.hcl_module import Each, Instance, ModuleInstance
-from tfcheck.inputs.hcl_parse import Block
 from tfcheck.model.graph import Graph
+from tfcheck.terraform.addresses import Key
+from tfcheck.terraform.eval.expressions import Reference, Unknown, Value, evaluate_with_refs
+from tfcheck.terraform.eval.modules import Each, Instance, ModuleInstance
+from tfcheck.terraform.hcl.parse import Block
 
 PlanKeys = Mapping[tuple[str, str, str, str], list[Key]]
 """(module instance address, mode, type, name) -> the instance keys the plan lists."""

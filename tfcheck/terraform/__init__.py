@@ -1,0 +1,82 @@
+"""Reading Terraform: a plan JSON, a source directory, or both, into one Graph (`read`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tfcheck.errors import InputError
+from tfcheck.model.graph import Graph
+from tfcheck.terraform.plan.read import build_graph, read_plan
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What to read besides the input itself."""
+
+    account_ids: Sequence[str] = ()
+    """--account-id: owner accounts the HCL cannot prove by itself."""
+    var_files: Sequence[str] = ()
+    variables: Sequence[str] = ()
+    source: str | None = None
+    """The HCL directory of a plan (default: the plan file's directory)."""
+    use_source: bool = True
+    use_cache: bool = True
+    keep: frozenset[str] | None = None
+    """The resource types to read, from a plan or HCL (None: all of them)."""
+
+
+def _no_terraform_files(directory: Path, display: str) -> InputError:
+    """Why a directory holds no readable .tf file: a .tf name that is not a regular file (a
+    symbolic link loop, a dangling link, a directory) is named, as it would otherwise be
+    skipped in silence."""
+    for entry in sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")]):
+        if entry.is_symlink() and not entry.exists():
+            return InputError("is a symbolic link that leads nowhere (a loop or a missing target)",
+                              str(entry))
+        if entry.is_dir():
+            return InputError("is a directory, not a .tf file", str(entry))
+    return InputError("is a directory with no .tf or .tf.json files", display)
+
+
+def read(path: str, options: ReadOptions) -> Graph:
+    """A directory is HCL; a file (or `-`) is a plan, merged with its source directory when there is one."""
+    keep = options.keep
+    if path != "-" and Path(path).is_dir():
+        # The HCL reader (python-hcl2, lark) is imported only when HCL is read.
+        from tfcheck.terraform.source import has_terraform_files, load_directory
+
+        if not has_terraform_files(Path(path)):
+            raise _no_terraform_files(Path(path), path)
+        return load_directory(Path(path), display=path, account_ids=options.account_ids,
+                              var_files=options.var_files, variables=options.variables,
+                              cache=options.use_cache, keep=keep)
+    doc = read_plan(path, keep)
+    graph = build_graph(doc, path, keep)
+    if not options.use_source:
+        return graph
+    from tfcheck.terraform.source import has_terraform_files, load_directory
+
+    if options.source is not None:
+        source, display = Path(options.source), options.source
+        if not source.is_dir() or not has_terraform_files(source):
+            raise InputError("--source: not a directory with .tf files", options.source)
+    elif path == "-":
+        return graph
+    else:
+        source, display = Path(path).resolve().parent, os.path.dirname(path) or "."
+        if not has_terraform_files(source):
+            return graph
+    plan_vars = {name: v["value"] for name, v in (doc.get("variables") or {}).items()
+                 if isinstance(v, dict) and "value" in v}
+    del doc  # the HCL is read without the plan document held in memory
+    # The source gives locations and what the plan leaves unknown: what the plan knows is not
+    # evaluated again.
+    hcl = load_directory(source, plan_variables=plan_vars, display=display,
+                         account_ids=options.account_ids, cache=options.use_cache, keep=keep,
+                         plan=graph)
+    from tfcheck.terraform.merge import merge
+
+    return merge(graph, hcl)

@@ -1,0 +1,1 @@
+"""What the AWS provider renders itself: `aws_iam_policy_document`."""

@@ -1,0 +1,1 @@
+"""Evaluating a configuration as Terraform would: expressions, functions, scopes, modules."""

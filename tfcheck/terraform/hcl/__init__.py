@@ -1,0 +1,1 @@
+"""HCL text into Blocks: outline, parse, .tf.json syntax, the parse cache, inline ignores."""

@@ -1,0 +1,1 @@
+"""Plan JSON (`terraform show -json`): streamed, read into Resources, linked by configuration references."""
