@@ -14,6 +14,8 @@ from tfcheck.model.resource import UnknownLeaf
 _ACCOUNT_KEYS = ("aws:principalaccount", "kms:calleraccount")
 _ARN_KEY = "aws:principalarn"
 _ORG_KEY = "aws:principalorgid"
+_IDENTITY_KEYS = frozenset({_ARN_KEY, "aws:principaltype", "aws:userid", "aws:username", "aws:principaltag",
+                            "aws:sourceidentity", "aws:principalservicename"})
 _PATHS_KEY = "aws:principalorgpaths"
 # A filler for each wildcard of a pattern: "x" reads well in a witness; "" and a longer one find
 # the strings a pattern admits and another refuses.
@@ -29,6 +31,9 @@ class Vocabulary:
     arns: tuple[str, ...]
     orgs: tuple[str, ...]
     paths: tuple[str, ...]
+    kinds: bool = False
+    """Some condition tells identities of one account apart (aws:PrincipalArn, aws:PrincipalType,
+    aws:userid...): else one caller stands for all of an account's identities."""
 
     def fresh_account(self) -> str:
         """An account no policy names: "anyone else"."""
@@ -43,11 +48,14 @@ def vocabulary(policies: Iterable[Policy], extra: Iterable[Principal] = ()) -> V
     arns: dict[str, None] = {}
     orgs: dict[str, None] = {}
     paths: dict[str, None] = {}
+    kinds = False
     for policy in policies:
         for st in policy.statements:
             for p in (*(st.principals or ()), *(st.not_principals or ())):
                 _principal(p, accounts, arns)
             for c in st.conditions:
+                kinds = kinds or c.key in _IDENTITY_KEYS or c.key.startswith("aws:principaltag/") \
+                    or c.operator == "?"
                 values = [v for v in c.values if isinstance(v, str)]
                 if c.key in _ACCOUNT_KEYS:
                     accounts.update(dict.fromkeys(_instances(v)[0] for v in values))
@@ -63,7 +71,7 @@ def vocabulary(policies: Iterable[Policy], extra: Iterable[Principal] = ()) -> V
         parts = arn.split(":")
         if len(parts) > 4 and parts[4].isdigit() and len(parts[4]) == 12:
             accounts.setdefault(parts[4])
-    return Vocabulary(tuple(accounts), tuple(arns), tuple(orgs), tuple(paths))
+    return Vocabulary(tuple(accounts), tuple(arns), tuple(orgs), tuple(paths), kinds)
 
 
 def _principal(p: Principal, accounts: dict[str, None], arns: dict[str, None]) -> None:
@@ -95,6 +103,8 @@ def callers_of_account(account: str, partition: str, vocab: Vocabulary, fresh: b
             elif p.kind is PrincipalKind.USER:
                 out.append(Caller(account, arn, "User", partition, fresh=fresh))
     out.append(role_caller(classify("AWS", f"arn:{partition}:iam::{account}:role/any-role"), fresh))
+    if not out[:-1] and not vocab.kinds:
+        return out  # nothing tells this account's identities apart: one stands for all
     user = f"arn:{partition}:iam::{account}:user/any-user"
     out.append(Caller(account, user, "User", partition, fresh=fresh))
     out.append(Caller(account, f"arn:{partition}:iam::{account}:root", "Account", partition, fresh=fresh))

@@ -30,7 +30,7 @@ class Asker:
 
     def __init__(self) -> None:
         self._secret: dict[tuple[int, Caller, str, object], Decision] = {}
-        self._key: dict[tuple[int, Caller, str, Target], Decision] = {}
+        self._key: dict[tuple[object, ...], Decision] = {}
         self._alive: dict[int, object] = {}
         """What the memo keys' ids name, held so that no id is reused while it is in use."""
 
@@ -43,19 +43,25 @@ class Asker:
         return found
 
     def key(self, key: KeyFacts, caller: Caller, action: str, target: Target) -> Decision:
-        memo = (id(key), caller, action, target)
-        self._alive.setdefault(id(key), key)
+        # Keys of one module share their policy text (parsed once): the answer depends on the
+        # secret's ARN only when the policy or a grant reads the encryption context.
+        holder: object = key.policy if key.policy is not None and not key.grants else key
+        reads_arn = key.grants or (key.policy is not None and _reads_context(key.policy))
+        memo = (id(holder), key.kind, key.policy_state, caller, action, target.region, target.partition,
+                target.arn if reads_arn else None)
+        self._alive.setdefault(id(holder), holder)
         found = self._key.get(memo)
         if found is None:
             found = self._key[memo] = key_allows(key, kms_request(caller, action, target))
         return found
 
     def refusal(self, policy: Policy, key: KeyFacts, callers: Iterable[Caller], target: Target,
-                sensitive: bool) -> Witness | None:
+                sensitive: bool, actions: tuple[str, ...] = tuple(KMS_NEEDED)) -> Witness | None:
         """The first request (certain ones first) the policy allows and the key refuses."""
         maybe: Witness | None = None
         for caller in callers:
-            for action, needed in KMS_NEEDED.items():
+            for action in actions:
+                needed = KMS_NEEDED[action]
                 allowed = self.secret(policy, caller, action, target)
                 if allowed.value is False:
                     continue
@@ -102,3 +108,9 @@ class Asker:
                     maybe = Witness(caller, action, "", certain=False, unknown=allowed.why,
                                     sensitive=sensitive, allowing=allowed.statement)
         return maybe
+
+
+def _reads_context(policy: Policy) -> bool:
+    return any(c.key.startswith("kms:encryptioncontext") or c.operator == "?"
+               or any(not isinstance(v, str) or "${" in v for v in c.values)
+               for st in policy.statements for c in st.conditions)

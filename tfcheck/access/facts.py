@@ -18,6 +18,7 @@ from tfcheck.iam.actions import action_matches
 from tfcheck.iam.principals import classify
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource, UnknownLeaf
+from tfcheck.terraform.addresses import arn_region
 
 SECRET = "aws_secretsmanager_secret"
 SECRET_POLICY = "aws_secretsmanager_secret_policy"
@@ -85,8 +86,9 @@ class SecretFacts:
         """A request of this access the secret policy allows and the key refuses."""
         if self.policy is None:
             return None
+        actions = ((READ,) if access.reads else ()) + (WRITES if access.writes else ())
         return self.asker.refusal(self.policy, key, access.callers, target or self.target,
-                                  self.sensitive or key_sensitive(key))
+                                  self.sensitive or key_sensitive(key), actions)
 
     def reach(self, access: Access) -> Witness | None:
         """A request of this access to the secret value that the secret policy allows."""
@@ -169,7 +171,7 @@ def _facts(holder: Resource, secret: Resource | None, keys: KeyResolver, keyed: 
     else:
         key, replicas = keyed[secret.address].primary, keyed[secret.address].replicas
     sensitive = holder.is_sensitive("policy")
-    target = secret_target(secret, owners)
+    target = secret_target(secret, owners, mine, key.region)
     policy = keys.document(holder, "policy")
     if policy is None:
         return SecretFacts(holder, secret, None, sensitive, (), (), None, key, replicas, target, asker)
@@ -181,7 +183,8 @@ def _facts(holder: Resource, secret: Resource | None, keys: KeyResolver, keyed: 
     # account, or to service calls on its behalf (aws:SourceAccount), lets no other account in.
     accesses = tuple(a for a in _accesses(policy, owners, mine, vocab)
                      if asker.allowed(policy, a.callers, (READ, *WRITES), target, sensitive) is not None)
-    public = asker.allowed(policy, with_orgs(everyone(vocab, mine)[-3:], vocab), _probed(policy), target,
+    anyone_else = [c for c in everyone(vocab, mine) if c.fresh]
+    public = asker.allowed(policy, with_orgs(anyone_else, vocab), _probed(policy), target,
                            sensitive) if _names_everyone(policy) else None
     return SecretFacts(holder, secret, policy, sensitive, accesses, _specific(policy, owners, mine),
                        public, key, replicas, target, asker)
@@ -272,16 +275,22 @@ def _partition(region: str | None) -> str:
     return "aws"
 
 
-def secret_target(secret: Resource | None, owners: frozenset[str]) -> Target:
+def secret_target(secret: Resource | None, owners: frozenset[str], mine: frozenset[str],
+                  key_region: str | None = None) -> Target:
     """Where the secret lives and its ARN (its shape, when AWS has not named it yet)."""
     region = secret.region if secret is not None else None
+    # A value marked sensitive never reaches a witness: it is then known by its shape only.
+    arn = secret.get("arn") if secret is not None and not secret.is_sensitive("arn") else None
+    # A secret's key must be in the secret's region: the key's region says where it is too.
+    region = region or (arn_region(arn) if isinstance(arn, str) else None) or key_region
     partition = _partition(region)
     where: str | Vague = region if region else Vague("*", "the secret's region (not known)")
-    arn = secret.get("arn") if secret is not None else None
     if isinstance(arn, str) and arn:
         return Target(where, arn, partition)
-    name = secret.get("name") if secret is not None else None
-    account = next(iter(owners)) if len(owners) == 1 else "*"
+    name = secret.get("name") if secret is not None and not secret.is_sensitive("name") else None
+    # The owner's account: the one known, else the stand-in data.aws_caller_identity gives (the
+    # key policy's patterns use the same one), else any 12 characters.
+    account = next(iter(owners)) if len(owners) == 1 else next(iter(mine)) if len(mine) == 1 else "?" * 12
     shape = (f"arn:{partition}:secretsmanager:{region or '*'}:{account}:secret:"
              f"{name + '-??????' if isinstance(name, str) else '*'}")
     what = secret.address if secret is not None else "the secret"

@@ -260,8 +260,15 @@ def _link(res: Resource, config: ConfigIndex, resolver: LinkResolver,
 def _provider_regions(doc: dict[str, Any]) -> dict[str, str]:
     """provider_config key (`aws`, `aws.west`, `module.x:aws`) -> its region, when constant."""
     out: dict[str, str] = {}
+    variables = _obj(doc.get("variables"))
     for key, provider in _obj(_obj(doc.get("configuration")).get("provider_config")).items():
-        region = _obj(_obj(_obj(provider).get("expressions")).get("region")).get("constant_value")
+        expression = _obj(_obj(_obj(provider).get("expressions")).get("region"))
+        region = expression.get("constant_value")
+        references = expression.get("references")
+        if region is None and ":" not in key and isinstance(references, list) and len(references) == 1 \
+                and str(references[0]).startswith("var."):
+            # A root provider's `region = var.x`: the plan lists the variable's value.
+            region = _obj(variables.get(str(references[0])[4:])).get("value")
         if isinstance(region, str):
             out[key] = region
     return out
