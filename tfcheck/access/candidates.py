@@ -148,9 +148,10 @@ def everyone(vocab: Vocabulary, mine: frozenset[str]) -> list[Caller]:
     return out + callers_of_account(vocab.fresh_account(), "aws", vocab, fresh=True)
 
 
-def with_orgs(callers: list[Caller], vocab: Vocabulary) -> list[Caller]:
+def with_orgs(callers: list[Caller], vocab: Vocabulary, outside: bool = False) -> list[Caller]:
     """Each caller outside any organization, and in each organization the policies name (or one
-    they do not): which organization another account is in is not in the configuration."""
+    they do not): which organization another account is in is not in the configuration.
+    `outside`: "anyone else" only outside the organizations named (the public question)."""
     if not vocab.orgs and not vocab.paths:
         return callers
     variants: list[tuple[str | None, tuple[str, ...] | None]] = [(None, None)]
@@ -163,7 +164,7 @@ def with_orgs(callers: list[Caller], vocab: Vocabulary) -> list[Caller]:
     out = []
     for caller in callers:
         for org_id, paths in dict.fromkeys(variants):
-            if caller.fresh and org_id not in (None, FRESH_ORG):
+            if outside and caller.fresh and org_id not in (None, FRESH_ORG):
                 continue  # "anyone else" is outside the organizations the policies name
             out.append(Caller(caller.account, caller.arn, caller.kind, caller.partition, caller.session,
                               org_id, paths, caller.fresh))
