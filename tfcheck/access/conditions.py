@@ -143,7 +143,7 @@ def _null(cond: Condition, value: Known | tuple[str, ...] | None, absent: bool) 
 
 def _unknown(values: tuple[Leaf, ...]) -> str:
     leaf = next((v for v in values if isinstance(v, UnknownLeaf)), None)
-    return f"{leaf.text or 'a value'} is known only after apply" if leaf else ""
+    return f"{leaf.text or 'a value'} (known only after apply)" if leaf else ""
 
 
 def _show(cond: Condition) -> str:

@@ -96,7 +96,8 @@ class CmkMissingCrossAccountGrant(Rule):
         return self.finding(
             sf.holder,
             f"{who} may {'write' if access.writes and not access.reads else 'read'} "
-            f"{sf.secret.address}{replica}, but the key {name} refuses it: {witness.text()}.",
+            f"{sf.secret.address}{replica}, but the key {name} "
+            f"{'refuses' if witness.certain else 'may refuse'} it: {witness.text()}.",
             fix,
             subject=access.principal.value + (f" {name}" if region else ""), related=chain(sf),
             needs_owner=access.foreign is None, witness=witness,
