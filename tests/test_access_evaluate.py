@@ -213,3 +213,46 @@ def test_writers_need_generate_data_key_and_decrypt_only_advises() -> None:
     only_generate = _key(allow({"AWS": "222222222222"}, "kms:GenerateDataKey"))
     witness = refusals(secret, only_generate, frozenset({OWNER}), EAST)["222222222222"]
     assert not witness.certain and "AWS documents" in witness.unknown
+
+
+def _public(*statements: dict[str, Any]) -> Any:
+    from tfcheck.access.decide import Asker
+    from tfcheck.access.sharing import sharing
+
+    _, witness = sharing(parse_policy(doc(*statements)), [], frozenset({OWNER}), frozenset({OWNER}), EAST,
+                         False, Asker())
+    return None if witness is None else witness.certain
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    (None, True),
+    ({"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}, None),
+    ({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-abc/*"}}, None),
+    ({"ForAllValues:StringLike": {"aws:PrincipalOrgPaths": "o-abc/*"}}, True),  # absent: met
+    ({"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}}, True),
+    ({"StringEquals": {"aws:PrincipalAccount": OWNER}}, None),
+    ({"StringLike": {"aws:PrincipalAccount": "*"}}, True),
+    ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/deploy"}}, True),
+    ({"StringEquals": {"aws:SourceAccount": OWNER}}, None),
+    ({"StringEqualsIfExists": {"aws:SourceAccount": OWNER}}, True),
+    ({"Bool": {"aws:MultiFactorAuthPresent": "true"}}, True),  # any account's user can have MFA
+])
+def test_who_else_a_wildcard_lets_in(condition: dict[str, Any] | None, expected: bool | None) -> None:
+    """True: public for certain; None: no account the policies do not name is let in."""
+    assert _public(allow("*", GET, condition)) is expected
+
+
+def test_a_deny_on_a_key_the_caller_chooses_does_not_hide_a_finding() -> None:
+    """A Deny that needs a principal tag misses a caller without tags: still certain."""
+    secret = parse_policy(doc(allow({"AWS": "222222222222"}, GET),
+                              allow("*", "secretsmanager:*", {"StringEquals": {"aws:PrincipalTag/x": "y"}},
+                                    "Deny")))
+    found = refusals(secret, KeyFacts(KeyKind.AWS_MANAGED), frozenset({OWNER}), EAST)
+    assert found["222222222222"].certain
+
+
+def test_org_membership_of_a_named_account_is_not_assumed() -> None:
+    secret = parse_policy(doc(allow({"AWS": "222222222222"}, GET)))
+    key = _key(allow("*", "kms:Decrypt", {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}))
+    witness = refusals(secret, key, frozenset({OWNER}), EAST)["222222222222"]
+    assert not witness.certain and "o-abc" in witness.unknown or "organization" in witness.unknown

@@ -66,9 +66,9 @@ class Asker:
         some account is in each.
         """
         maybe: Witness | None = None
-        groups: dict[tuple[str, str, str | None], list[Caller]] = {}
+        groups: dict[tuple[object, ...], list[Caller]] = {}
         for caller in callers:
-            groups.setdefault((caller.arn, caller.kind, caller.session), []).append(caller)
+            groups.setdefault((caller.arn, caller.kind, caller.session, caller.chosen), []).append(caller)
         for variants in groups.values():
             for action in actions:
                 found = [self._one(policy, key, c, action, target, sensitive) for c in variants]

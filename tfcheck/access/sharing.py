@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tfcheck.access.candidates import Vocabulary, callers_of, everyone, vocabulary, with_orgs
+from tfcheck.access.candidates import Vocabulary, bare, callers_of, everyone, vocabulary, with_orgs
 from tfcheck.access.decide import PROBED, Asker
 from tfcheck.access.evaluate import own_identity
 from tfcheck.access.key_facts import KeyFacts
@@ -54,8 +54,10 @@ def sharing(policy: Policy, keys: list[KeyFacts], owners: frozenset[str], mine: 
     accesses = tuple(a for a in _accesses(policy, owners, mine, vocab)
                      if asker.allowed(policy, a.callers, (READ, *WRITES), target, sensitive) is not None)
     anyone_else = [c for c in everyone(vocab, mine) if c.fresh]
-    public = asker.allowed(policy, with_orgs(anyone_else, vocab, outside=True), _probed(policy), target,
-                           sensitive) if _names_everyone(policy) else None
+    public = None
+    if _names_everyone(policy):
+        callers = with_orgs(bare(anyone_else, vocab), vocab, outside=True)
+        public = asker.allowed(policy, callers, _probed(policy), target, sensitive)
     return accesses, public
 
 
@@ -104,7 +106,7 @@ def _accesses(policy: Policy, owners: frozenset[str], mine: frozenset[str], voca
         foreign = _foreign(p, owners, mine)
         if foreign is False:
             continue
-        callers = with_orgs(callers_of(p, vocab, mine), vocab)
+        callers = with_orgs(bare(callers_of(p, vocab, mine), vocab), vocab)
         if callers:
             out.append(Access(p, foreign, reads, writes, tuple(callers)))
     return tuple(out)
