@@ -11,6 +11,7 @@ from enum import Enum
 from tfcheck.config import Waiver
 from tfcheck.errors import ConfigError
 from tfcheck.findings import Finding, Level
+from tfcheck.governance import Decision
 from tfcheck.rules import ALL_RULES
 
 
@@ -48,6 +49,8 @@ class Result:
     overrides: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     """What the inputs could not cover, e.g. a module that was not analysed."""
+    governance: tuple[Decision, ...] = ()
+    """The configuration that applied and what it (or an inline ignore) let through."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for j in self.judged if j.outcome is outcome)
