@@ -10,9 +10,8 @@ from enum import Enum
 
 from tfcheck.config import Waiver
 from tfcheck.errors import ConfigError
-from tfcheck.findings import Finding, Level
+from tfcheck.findings import Finding, Level, RuleInfo
 from tfcheck.governance import Decision
-from tfcheck.rules import ALL_RULES
 
 
 class Outcome(str, Enum):
@@ -49,6 +48,8 @@ class Result:
     overrides: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     """What the inputs could not cover, e.g. a module that was not analysed."""
+    rules: tuple[RuleInfo, ...] = ()
+    """The rules that ran (built-in and custom, disabled ones left out), as configured."""
     governance: tuple[Decision, ...] = ()
     """The configuration that applied and what it (or an inline ignore) let through."""
 
@@ -64,7 +65,8 @@ class Result:
 class Enforcement:
     """How findings are judged: levels (built-in defaults, then tfcheck.hcl) and exceptions."""
 
-    levels: Mapping[str, Level] = field(default_factory=lambda: {r.id: r.level for r in ALL_RULES})
+    levels: Mapping[str, Level] = field(default_factory=dict)
+    """Rule id -> level in force; a rule not listed is advisory."""
     overrides: Mapping[str, str] = field(default_factory=dict)
     """--override RULE -> --override-reason."""
     waivers: tuple[Waiver, ...] = ()

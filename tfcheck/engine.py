@@ -14,7 +14,7 @@ from tfcheck.baseline import read_baseline, write_baseline
 from tfcheck.config import RuleSettings, find_config, given_config, load_config
 from tfcheck.enforce import Enforcement, Outcome, Result, check_overrides, judge
 from tfcheck.errors import ConfigError
-from tfcheck.findings import Finding
+from tfcheck.findings import Finding, RuleInfo
 from tfcheck.model.graph import Graph
 from tfcheck.redact import redact, sensitive_strings
 from tfcheck.rules import ALL_RULES
@@ -71,7 +71,8 @@ def _check(options: Options) -> Result:
     levels = {r.id: config.rules.get(r.id, RuleSettings()).level or r.level for r in ALL_RULES}
     levels.update({c.id: c.level for c in custom})
     check_overrides(options.overrides, levels)
-    severities = {rule_id: s.severity for rule_id, s in config.rules.items() if s.severity}
+    infos = {info.id: _in_force(info, config.rules.get(info.id, RuleSettings()))
+             for info in [*(r.info() for r in rules), *(c.info() for c in custom)]}
     extra = frozenset([*options.account_ids, *config.owners])
     owners = {a: f"{a} (--account-id)" for a in options.account_ids}
     owners.update({a: f"{a} ({config.file})" for a in config.owners if a not in owners})
@@ -92,7 +93,7 @@ def _check(options: Options) -> Result:
         secret_count += len({sf.secret.address for sf in facts.secrets if sf.secret})
         found = [f for rule in rules for f in rule.check(facts)]
         found += [f for rule in custom for f in rule.check(graph)]
-        found = [replace(f, severity=severities[f.rule]) if f.rule in severities else f for f in found]
+        found = [replace(f, severity=infos[f.rule].severity, info=infos[f.rule]) for f in found]
         matches += _inline_ignores(graph, found, set(levels))
         findings += found
     baseline = read_baseline(options.baseline) if options.baseline else frozenset()
@@ -108,8 +109,14 @@ def _check(options: Options) -> Result:
     decisions += governance.waivers_used(config, waived, inline)
     result = Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
                     secret_count, dict(options.overrides),
-                    tuple(dict.fromkeys([*notes, *waiver_notes])), governance.ordered(decisions))
+                    tuple(dict.fromkeys([*notes, *waiver_notes])), tuple(infos.values()),
+                    governance.ordered(decisions))
     return redact(result, secrets)
+
+
+def _in_force(info: RuleInfo, settings: RuleSettings) -> RuleInfo:
+    """A rule's metadata with the severity and level tfcheck.hcl sets for it."""
+    return replace(info, severity=settings.severity or info.severity, level=settings.level or info.level)
 
 
 def _roots(inputs: Sequence[str]) -> list[Path]:

@@ -54,9 +54,6 @@ def from_config(config: Config, defaults: Mapping[str, Level]) -> list[Decision]
         named = [*(f"{a} (owner)" for a in config.owners), *(f"{a} (trusted)" for a in config.trusted)]
         out.append(Decision("accounts", f"accounts declared: {', '.join(named)}", f,
                             config.lines.get("accounts")))
-    if config.organization_id:
-        out.append(Decision("accounts", f"organization_id {config.organization_id} declared", f,
-                            config.lines.get("organization_id")))
     for rule_id in sorted(config.rules):
         settings, default = config.rules[rule_id], defaults.get(rule_id)
         if not settings.enabled:
