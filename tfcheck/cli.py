@@ -22,6 +22,7 @@ from tfcheck.report import REPORTERS
 from tfcheck.report import markdown as markdown_report
 from tfcheck.report import text as text_report
 from tfcheck.rules import ALL_RULES, RULES_BY_ID
+from tfcheck.writes import write_whole
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Check Terraform plans for AWS secrets shared across accounts in ways "
@@ -197,8 +198,7 @@ def _render(result: Result, name: str, color: bool = False) -> str:
 def _write_outputs(result: Result, outputs: tuple[tuple[str, Path], ...]) -> None:
     for name, path in outputs:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(_render(result, name), encoding="utf-8")
+            write_whole(path, _render(result, name))
         except OSError as err:
             _fail(TfcheckError(f"cannot write the {name} report: {err.strerror or err}", str(path)))
 
