@@ -30,7 +30,10 @@ def merge(plan: Graph, source: Graph) -> Graph:
         owner_accounts=plan.owner_accounts | source.owner_accounts,
         owner_sources=tuple(dict.fromkeys(plan.owner_sources + source.owner_sources)),
         caller_identity=plan.caller_identity | source.caller_identity,
-        owner_placeholder=source.owner_placeholder, notes=plan.notes + source.notes,
+        owner_placeholder=source.owner_placeholder, notes=plan.notes,
+        # What the source could not expand or find, the plan lists: only the plan's own gaps
+        # (deferred changes) remain unchecked.
+        unchecked=plan.unchecked,
         ignores=source.ignores, loaded_types=plan.loaded_types,
     )
 

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tfcheck.errors import InputError
-from tfcheck.model.graph import Graph
+from tfcheck.findings import Location
+from tfcheck.model.graph import Graph, Unchecked
 from tfcheck.model.resource import Resource
 from tfcheck.terraform.addresses import Key, arn_account
 from tfcheck.terraform.aws.policy_document import PolicyDocumentError, render_policy_document
@@ -65,7 +66,7 @@ class HclLoader:
         self.display = display
         self.tracker = SensitiveTracker()
         self.owner_value = account_ids[0] if account_ids else OWNER_PLACEHOLDER
-        self.notes: list[str] = []
+        self.unchecked: list[Unchecked] = []
         self.ignores: list[Ignore] = []
         self._parsed: dict[Path, list[Block]] = {}
         self._root_vars = RootVariables(self.root, self._blocks(self.root), var_files, variables,
@@ -82,7 +83,7 @@ class HclLoader:
                          if r.mode == "data" and r.type == "aws_caller_identity")
         return Graph.build(resources, source=self.display, owner_accounts=frozenset(owners),
                            owner_sources=tuple(sources), caller_identity=frozenset(callers),
-                           owner_placeholder=OWNER_PLACEHOLDER, notes=tuple(self.notes),
+                           owner_placeholder=OWNER_PLACEHOLDER, unchecked=tuple(self.unchecked),
                            ignores=tuple(self.ignores), loaded_types=self.keep)
 
     def _walk(self, module: ModuleInstance, out: list[Resource], depth: int) -> None:
@@ -91,8 +92,11 @@ class HclLoader:
                 continue  # no rule reads it (its text may not even be parsed: hcl.outline)
             found = module.instances(block)
             if isinstance(found, Unknown):
-                self.notes.append(f"{module.resource_address(block, None)}: its count/for_each is "
-                                  "not known before apply; its instances were not checked")
+                self.unchecked.append(Unchecked(
+                    module.resource_address(block, None),
+                    f"its {_meta_argument(block)} is not known before apply, so neither how many "
+                    "instances there are nor their values are known", _PLAN_FIX,
+                    Location(block.file, block.line, self.display)))
                 continue
             for inst, ref in found:
                 names = None if self.only is None else self.only.get(ref.address, frozenset())
@@ -100,8 +104,10 @@ class HclLoader:
         for name, call in module.calls.items():
             expanded = expand(call, module.scope)
             if isinstance(expanded, Unknown):
-                self.notes.append(f"module.{name}: its count/for_each is not known before apply; "
-                                  "it was not checked")
+                self.unchecked.append(Unchecked(
+                    _call_address(module, name), f"its {_meta_argument(call)} is not known before "
+                    "apply, so the resources of this module were not read", _PLAN_FIX,
+                    Location(call.file, call.line, self.display)))
                 continue
             for inst in expanded:
                 child = module.child(name, inst.key)
@@ -150,8 +156,10 @@ class HclLoader:
         key = ".".join([*(n for n, _ in parent.segs), name])
         if key in self._modules_json:
             return self._modules_json[key]
-        self.notes.append(f"module.{name} (source {source!r}) was not analysed: run `terraform "
-                          "init` so that .terraform/modules holds it")
+        self.unchecked.append(Unchecked(
+            _call_address(parent, name), f"this module (source {source!r}) is not on disk, so it "
+            "was not read", "Run `terraform init` so that .terraform/modules holds it, or check "
+            "the plan (terraform show -json).", Location(call.file, call.line, self.display)))
         return None
 
     def _blocks(self, directory: Path) -> list[Block]:
@@ -286,3 +294,16 @@ def _modules_json(root: Path) -> dict[str, Path]:
 
 
 __all__ = ["InstanceRef", "has_terraform_files", "load_directory"]
+
+
+_PLAN_FIX = ("Check the plan (terraform show -json) instead of the directory, or make count and "
+             "for_each depend on values known at plan time.")
+
+
+def _meta_argument(block: Block) -> str:
+    return "for_each" if "for_each" in block.attrs else "count"
+
+
+def _call_address(module: ModuleInstance, name: str) -> str:
+    """A module call's address within its (expanded) parent: `module.a["x"].module.b`."""
+    return f"{module.address}.module.{name}" if module.address else f"module.{name}"
