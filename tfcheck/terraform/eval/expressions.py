@@ -235,7 +235,12 @@ class _Evaluator(Operators, Templates):
     def _get(self, value: Value, name: str, node: Any) -> Value:
         if isinstance(value, InstanceRef):
             self.refs.setdefault((value.address, name))
-            return value.values[name] if name in value.values else Unknown(f"{value.address}.{name}")
+            if name in value.values:
+                return value.values[name]
+            # Terraform plans a managed resource's unknown `id` as not null.
+            managed_id = name == "id" and not value.address.startswith("data.") \
+                and ".data." not in value.address
+            return Unknown(f"{value.address}.{name}", not_null=managed_id)
         if isinstance(value, Mapping):
             try:
                 return value[name]

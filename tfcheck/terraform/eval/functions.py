@@ -60,12 +60,14 @@ def call_function(name: str, args: list[Value], caller: Caller, text: Callable[[
     if len(args) < func.min_args or (func.max_args is not None and len(args) > func.max_args):
         return Unknown(text(), error=f"wrong number of arguments to {name}")
     unknown = None if func.tolerant else pick_unknown(args)
+    # cty refines the unknown result of a function as not null, unless it may return null.
+    not_null = name not in MAY_RETURN_NULL
     if unknown is not None:
-        return Unknown(text(), error=unknown.error)
+        return Unknown(text(), error=unknown.error, not_null=not_null)
     try:
         result = func.impl(caller, *args) if func.needs_caller else func.impl(*args)
     except NeedKnown as exc:
-        return Unknown(text(), error=exc.unknown.error)
+        return Unknown(text(), error=exc.unknown.error, not_null=not_null)
     except Unsupported:
         return Unknown(text())
     except (ValueError, TypeError, LookupError, ArithmeticError) as exc:
@@ -73,8 +75,13 @@ def call_function(name: str, args: list[Value], caller: Caller, text: Callable[[
     except Exception:  # noqa: BLE001 - input is untrusted: a function's flaw must not end the run
         return Unknown(text())
     if isinstance(result, Unknown) and not result.text:  # made here (jsonencode, file): name the call
-        return Unknown(text(), result.partial, result.error)
+        return Unknown(text(), result.partial, result.error, not_null=not_null)
     return result
+
+
+#: Functions whose result may be null (an element or a looked-up value of a collection).
+MAY_RETURN_NULL = frozenset({"lookup", "element", "one", "try", "coalesce", "sensitive",
+                             "nonsensitive", "tomap", "toset", "tolist", "type"})
 
 
 # --- encoding and conversion ---------------------------------------------------------------------

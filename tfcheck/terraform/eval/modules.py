@@ -20,6 +20,7 @@ from tfcheck.terraform.eval.expressions import (
 )
 from tfcheck.terraform.eval.scope import Attributes, Evaluated, Lazy, ModuleScope, SensitiveTracker
 from tfcheck.terraform.eval.types import convert, parse_type
+from tfcheck.terraform.eval.values import ConvertError, to_number
 from tfcheck.terraform.hcl.parse import Attr, Block
 
 META_ARGS = frozenset({"count", "for_each", "provider", "providers", "depends_on", "lifecycle",
@@ -42,6 +43,11 @@ def expand(block: Block, scope: ModuleScope) -> list[Instance] | Unknown:
     """The instances of a block, or Unknown when count/for_each is not known before apply."""
     if "count" in block.attrs:
         n = evaluate(block.attrs["count"].expr, scope)
+        if isinstance(n, str):  # Terraform converts a string count ("1") to a number
+            try:
+                n = to_number(n)
+            except ConvertError:
+                return Unknown(f"count of {block.labels}", error=f"count {n!r} is not a number")
         if isinstance(n, bool) or not isinstance(n, (int, float)) or n < 0 or n != int(n):
             return n if isinstance(n, Unknown) else Unknown(f"count of {block.labels}")
         _check_size(block, "count", int(n))

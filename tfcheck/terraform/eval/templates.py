@@ -81,7 +81,9 @@ class Templates:
             return self.eval(items[0].expr)
         out: list[str] = []
         problem = self._render(items, out)
-        return "".join(out) if problem is None else Unknown(text(), error=problem.error)
+        # A template's result is a string, never null (Terraform refines it so).
+        return "".join(out) if problem is None else Unknown(text(), error=problem.error,
+                                                             not_null=True)
 
     def _render(self, items: list[Any], out: list[str]) -> Unknown | None:
         """Appends the template's text; returns what made it unknown, after reading every reference."""
