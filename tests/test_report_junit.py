@@ -73,3 +73,11 @@ def test_control_characters_cannot_break_the_xml() -> None:
     finding = Finding("cmk-unverifiable", Severity.INFO, "aws_x.y[\"\x1b[31m\"]", "bell\x07 <&>", "fix")
     root = parse(Result((Judged(finding, Level.ADVISORY, Outcome.ADVISORY),)))
     assert "<&>" in "".join(root.itertext())
+
+
+def test_a_disabled_rule_is_not_a_passing_suite() -> None:
+    folder = ROOT / "fixtures/policy-tests/owner-from-config-rule-disabled"
+    root = parse(run(Options(inputs=[str(folder)], config=str(folder / "tfcheck.hcl"))))
+    suites = [s.get("name") for s in root.iter("testsuite")]
+    assert "secret-policy-block-public-disabled" not in suites
+    assert suites == [r.id for r in ALL_RULES if r.id != "secret-policy-block-public-disabled"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from tests.test_report_sarif import synthetic
+from tests.test_report_sarif import rule_url, synthetic
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Finding, Level, Location, Severity
 from tfcheck.report import markdown
-from tfcheck.report.common import rule_url
+from tfcheck.rules import RULES_BY_ID
 
 
 def many(count: int, outcome: Outcome = Outcome.BLOCKING) -> Result:
@@ -17,7 +17,8 @@ def many(count: int, outcome: Outcome = Outcome.BLOCKING) -> Result:
                         f'module.app["{i:05}"].aws_secretsmanager_secret_policy.shared',
                         f"Secret {i} is shared with 222222222222 but uses aws/secretsmanager. " * 3,
                         "Set kms_key_id to a customer-managed key.", subject=str(i),
-                        location=Location(f"modules/app/m{i}.tf", i + 1, root="infra"))
+                        location=Location(f"modules/app/m{i}.tf", i + 1, root="infra"),
+                        info=RULES_BY_ID["cross-account-secret-without-cmk"].info())
                 for i in range(count)]
     return Result(tuple(Judged(f, level, outcome) for f in findings), ("plan.json",))
 
@@ -79,3 +80,14 @@ def test_wide_characters_count_twice() -> None:
     finding = Finding("cmk-unverifiable", Severity.INFO, "aws_x.y", "\U0001f512" * 5000, "fix")
     result = Result(tuple(Judged(finding, Level.ADVISORY, Outcome.ADVISORY) for _ in range(40)))
     assert len(markdown.render(result).encode("utf-16-le")) // 2 <= markdown.BUDGET
+
+
+def test_a_custom_rule_links_to_no_documentation() -> None:
+    from tests.conftest import ROOT
+    from tfcheck.engine import Options, run
+
+    folder = ROOT / "fixtures/policy-tests/custom-rules"
+    text = markdown.render(run(Options(inputs=[str(folder)], config=str(folder / "tfcheck.hcl"))))
+    row = next(line for line in text.splitlines() if "secrets-have-owner-tag" in line)
+    assert "`secrets-have-owner-tag`<br>low" in row
+    assert "rules.md#secrets-have-owner-tag" not in text

@@ -14,30 +14,39 @@ from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.engine import Options, run
 from tfcheck.findings import Finding, Level, Location, Related, Severity
 from tfcheck.report import github, gitlab, junit, markdown, sarif
-from tfcheck.report.common import rule_url
-from tfcheck.rules import ALL_RULES
+from tfcheck.rules import ALL_RULES, RULES_BY_ID
 
 SCHEMA_DIRS = [ROOT.parent / "shared" / "schemas", Path("/work/shared/schemas")]
 PLANS = ["fixtures/plans/platform-stack-large/plan.json",
          "fixtures/rules/owner-account-unknown/fail/no-owner-source/plan.json"]
 
 
+def rule_url(rule_id: str) -> str | None:
+    return RULES_BY_ID[rule_id].info().url
+
+
 def synthetic() -> Result:
     """One of each shape: blocking with related, overridden, advisory with and without an address."""
+    def info(rule_id: str) -> Any:
+        return RULES_BY_ID[rule_id].info()
+
     blocking = Finding("cross-account-secret-without-cmk", Severity.HIGH, 'aws_x.y["a|b"]', "Shared.",
                        "Use a CMK.", subject="1", location=Location("main.tf", 12, root="infra"),
                        related=(Related("aws_s.a", Location("s.tf", 3, root="infra")),
-                                Related("aws_k.b")))
+                                Related("aws_k.b")), info=info("cross-account-secret-without-cmk"))
     overridden = Finding("principal-not-account-root", Severity.MEDIUM, "aws_p.q", "Role.", "Root.",
-                         location=Location("dir with space/x.tf", None, root="/abs/root"))
-    whole = Finding("owner-account-unknown", Severity.INFO, None, "Unknown owner.", "Pass one.")
-    unlocated = Finding("cmk-unverifiable", Severity.INFO, "aws_p.z", "Cannot tell.", "Look.")
+                         location=Location("dir with space/x.tf", None, root="/abs/root"),
+                         info=info("principal-not-account-root"))
+    whole = Finding("owner-account-unknown", Severity.INFO, None, "Unknown owner.", "Pass one.",
+                    info=info("owner-account-unknown"))
+    unlocated = Finding("cmk-unverifiable", Severity.INFO, "aws_p.z", "Cannot tell.", "Look.",
+                        info=info("cmk-unverifiable"))
     judged = (Judged(blocking, Level.HARD_MANDATORY, Outcome.BLOCKING),
               Judged(overridden, Level.SOFT_MANDATORY, Outcome.OVERRIDDEN, "overridden: vendor pin"),
               Judged(whole, Level.ADVISORY, Outcome.ADVISORY),
               Judged(unlocated, Level.ADVISORY, Outcome.ADVISORY))
     return Result(judged, ("plan.json",), ("111111111111 (--account-id)",), 2,
-                  notes=("module.vendor was not analysed",))
+                  notes=("module.vendor was not analysed",), rules=tuple(r.info() for r in ALL_RULES))
 
 
 @pytest.fixture
@@ -151,3 +160,19 @@ def test_waived_and_baselined_are_shown_never_blocking(validator: Any) -> None:
     assert [line.split(" ", 1)[0] for line in github.render(result).splitlines()[:2]] == ["::notice"] * 2
     assert [i["description"][:10] for i in json.loads(gitlab.render(result))] == ["[waived] a", "[baselined"]
     assert junit.render(result).count("<skipped ") == 2
+
+
+def test_the_rules_described_are_the_rules_that_ran(at_root: None) -> None:
+    """A disabled rule is not listed; a custom rule is titled by its message and links nowhere."""
+    folder = "fixtures/policy-tests"
+    disabled = run(Options(inputs=[f"{folder}/owner-from-config-rule-disabled"],
+                           config=f"{folder}/owner-from-config-rule-disabled/tfcheck.hcl"))
+    ids = [r["id"] for r in json.loads(sarif.render(disabled))["runs"][0]["tool"]["driver"]["rules"]]
+    assert ids == [r.id for r in ALL_RULES if r.id != "secret-policy-block-public-disabled"]
+    custom = run(Options(inputs=[f"{folder}/custom-rules"], config=f"{folder}/custom-rules/tfcheck.hcl"))
+    rules = {r["id"]: r for r in json.loads(sarif.render(custom))["runs"][0]["tool"]["driver"]["rules"]}
+    owner_tag = rules["secrets-have-owner-tag"]
+    assert owner_tag["shortDescription"]["text"] == "every secret needs an Owner tag"
+    assert "helpUri" not in owner_tag
+    assert owner_tag["properties"]["security-severity"] == sarif.SECURITY_SEVERITY[Severity.LOW]
+    assert owner_tag["defaultConfiguration"]["level"] == "error"

@@ -38,9 +38,26 @@ def test_rules_lists_every_rule_once(cli) -> None:
     assert [row.split()[0] for row in rows] == [rule.id for rule in ALL_RULES]
 
 
-def test_docs_rules_md_is_generated_from_the_docstrings() -> None:
+def test_docs_rules_md_is_generated_from_the_docstrings(cli) -> None:
     from tests.conftest import ROOT
-    from tfcheck.docs import render_rules_markdown
 
-    assert (ROOT / "docs" / "rules.md").read_text() == render_rules_markdown(), \
-        "regenerate with: python -m tfcheck.docs > docs/rules.md"
+    result = cli("rules", "--markdown")
+    assert result.code == 0
+    assert (ROOT / "docs" / "rules.md").read_text() == result.out, \
+        "regenerate with: tfcheck rules --markdown > docs/rules.md"
+
+
+def test_only_the_engine_and_the_cli_import_the_rule_registry() -> None:
+    """Reporters and enforcement read a rule's metadata from the finding and the result."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    importers = set()
+    for path in (ROOT / "tfcheck").rglob("*.py"):
+        if "rules" in path.relative_to(ROOT / "tfcheck").parts[:1]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "tfcheck.rules":
+                importers.add(path.relative_to(ROOT).as_posix())
+    assert importers == {"tfcheck/engine.py", "tfcheck/cli.py"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -13,15 +12,16 @@ from typing import Annotated, NoReturn
 import typer
 
 from tfcheck import __version__
+from tfcheck.cli_options import CheckRequest, check_options, one_line
+from tfcheck.cli_options import fail as _fail
 from tfcheck.comment.sticky import Behavior, comment_body, marker
 from tfcheck.enforce import Result
 from tfcheck.engine import Options, run
-from tfcheck.errors import ConfigError, TfcheckError
+from tfcheck.errors import TfcheckError
 from tfcheck.report import REPORTERS
 from tfcheck.report import markdown as markdown_report
 from tfcheck.report import text as text_report
 from tfcheck.rules import ALL_RULES, RULES_BY_ID
-from tfcheck.terraform.files import parse_size
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Check Terraform plans for AWS secrets shared across accounts in ways "
@@ -44,38 +44,7 @@ class Format(str, Enum):
     gitlab = "gitlab"
 
 
-# The check's options, declared once for `check` and for `comment github|gitlab`.
-Inputs = Annotated[list[str], typer.Argument(
-    help="Plan JSON files (`-` for stdin, from `terraform show -json PLANFILE`) or Terraform "
-         "directories.")]
-AccountIds = Annotated[list[str] | None, typer.Option(
-    "--account-id", help="An account that is yours (repeatable); else taken from the plan.")]
-Overrides = Annotated[list[str] | None, typer.Option(
-    "--override", help="Let a soft-mandatory rule's findings pass (repeatable).")]
-OverrideReason = Annotated[str, typer.Option(
-    "--override-reason", help="Why the overrides are acceptable; shown in reports.")]
-Source = Annotated[str | None, typer.Option(
-    "--source", help="The HCL directory of a plan (default: the plan file's directory).")]
-NoSource = Annotated[bool, typer.Option(
-    "--no-source", help="Read only the plan, not its HCL (no file:line locations).")]
-VarFiles = Annotated[list[str] | None, typer.Option(
-    "--var-file", help="A .tfvars file for a directory input (repeatable).")]
-Variables = Annotated[list[str] | None, typer.Option(
-    "--var", help="NAME=VALUE for a directory input's variable (repeatable).")]
-ConfigFile = Annotated[str | None, typer.Option(
-    "--config", help="tfcheck.hcl to use (default: ./tfcheck.hcl, else one in a scanned root).")]
-Baseline = Annotated[str | None, typer.Option(
-    "--baseline", help="Findings recorded in this file are reported as baselined, not blocking.")]
-WriteBaseline = Annotated[str | None, typer.Option(
-    "--write-baseline", help="Record every current finding in this file (and baseline them).")]
-Outputs = Annotated[list[str] | None, typer.Option(
-    "--output", "-o", metavar="FORMAT=PATH",
-    help="Also write the report in FORMAT to PATH (repeatable), e.g. sarif=tfcheck.sarif.")]
-MaxFileSize = Annotated[str, typer.Option(
-    "--max-file-size", metavar="SIZE",
-    help="Refuse a plan or other input file larger than this, e.g. 200MB, 1GiB or bytes "
-         "(.tf files are also capped at 20 MiB).")]
-# ...and the comment's.
+# The comment's options (the check's are in cli_options).
 Tag = Annotated[str, typer.Option(
     "--tag", help="Names the sticky comment, for several tfcheck jobs on one pull request.")]
 BehaviorOpt = Annotated[Behavior, typer.Option(
@@ -100,47 +69,28 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 
 @app.command()
+@check_options
 def check(
-    inputs: Inputs,
-    account_id: AccountIds = None,
+    request: CheckRequest,
     output_format: Annotated[Format, typer.Option(
         "--format", "-f", help="Output format on stdout (always printed, also with --output).")
     ] = Format.text,
-    output: Outputs = None,
-    override: Overrides = None,
-    override_reason: OverrideReason = "",
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in text output.")
                         ] = False,
-    source: Source = None,
-    no_source: NoSource = False,
-    var_file: VarFiles = None,
-    var: Variables = None,
-    config: ConfigFile = None,
-    baseline: Baseline = None,
-    write_baseline: WriteBaseline = None,
-    no_cache: Annotated[bool, typer.Option(
-        "--no-cache", help="Parse every .tf file again (no HCL parse cache in ~/.cache/tfcheck).")
-    ] = False,
-    max_file_size: MaxFileSize = "512MiB",
 ) -> None:
     """Check plans and exit 0 (nothing blocking), 1 (blocking findings) or 2 (bad input)."""
-    outputs = _parse_outputs(output)
-    result = _run(replace(_options(inputs, account_id, override, override_reason, source, no_source,
-                                   var_file, var, config, baseline, write_baseline, max_file_size),
-                          use_cache=not no_cache))
+    result = _run(request.options)
     color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
     typer.echo(_render(result, output_format.value, color), nl=False)
-    _write_outputs(result, outputs)
+    _write_outputs(result, request.outputs)
     raise typer.Exit(result.exit_code)
 
 
 @comment_app.command("github")
+@check_options
 def comment_github(
-    inputs: Inputs, account_id: AccountIds = None, output: Outputs = None,
-    override: Overrides = None, override_reason: OverrideReason = "", source: Source = None,
-    no_source: NoSource = False, var_file: VarFiles = None, var: Variables = None,
-    config: ConfigFile = None, baseline: Baseline = None, max_file_size: MaxFileSize = "512MiB",
-    tag: Tag = "default", behavior: BehaviorOpt = Behavior.update, dry_run: DryRun = False,
+    request: CheckRequest, tag: Tag = "default", behavior: BehaviorOpt = Behavior.update,
+    dry_run: DryRun = False,
     repo: Annotated[str | None, typer.Option(
         "--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")] = None,
     pr: Annotated[int | None, typer.Option(
@@ -151,21 +101,17 @@ def comment_github(
     from tfcheck.comment import github  # httpx: imported only to post
     from tfcheck.comment.post import to_github
 
-    body, result = _comment_body(tag, output, _options(
-        inputs, account_id, override, override_reason, source, no_source, var_file, var, config,
-        baseline, max_file_size=max_file_size))
+    body, result = _comment_body(tag, request)
     _deliver(body, result, tag, behavior, dry_run, "an unknown pull request",
              lambda: github.target(os.environ, repo=repo, pr=pr, api_url=api_url, require=False).where,
              lambda: to_github(os.environ, body, tag, behavior, repo=repo, pr=pr, api_url=api_url))
 
 
 @comment_app.command("gitlab")
+@check_options
 def comment_gitlab(
-    inputs: Inputs, account_id: AccountIds = None, output: Outputs = None,
-    override: Overrides = None, override_reason: OverrideReason = "", source: Source = None,
-    no_source: NoSource = False, var_file: VarFiles = None, var: Variables = None,
-    config: ConfigFile = None, baseline: Baseline = None, max_file_size: MaxFileSize = "512MiB",
-    tag: Tag = "default", behavior: BehaviorOpt = Behavior.update, dry_run: DryRun = False,
+    request: CheckRequest, tag: Tag = "default", behavior: BehaviorOpt = Behavior.update,
+    dry_run: DryRun = False,
     project: Annotated[str | None, typer.Option(
         "--project", help="Project id or path (default: CI_PROJECT_ID).")] = None,
     mr: Annotated[int | None, typer.Option(
@@ -176,9 +122,7 @@ def comment_gitlab(
     from tfcheck.comment import gitlab  # httpx: imported only to post
     from tfcheck.comment.post import to_gitlab
 
-    body, result = _comment_body(tag, output, _options(
-        inputs, account_id, override, override_reason, source, no_source, var_file, var, config,
-        baseline, max_file_size=max_file_size))
+    body, result = _comment_body(tag, request)
     _deliver(body, result, tag, behavior, dry_run, "an unknown merge request",
              lambda: gitlab.target(os.environ, project=project, mr=mr, api_url=api_url,
                                    require=False).where,
@@ -187,8 +131,15 @@ def comment_gitlab(
 
 
 @app.command("rules")
-def list_rules() -> None:
+def list_rules(markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print every rule's documentation as markdown (docs/rules.md).")] = False
+               ) -> None:
     """List the built-in rules with their severity and default enforcement level."""
+    if markdown:
+        from tfcheck.report.rules_doc import render_rules_markdown
+
+        typer.echo(render_rules_markdown([r.info() for r in ALL_RULES]), nl=False)
+        return
     width = max(len(r.id) for r in ALL_RULES)
     typer.echo(f"{'RULE':<{width}}  {'SEVERITY':<8}  {'LEVEL':<14}  SUMMARY")
     for rule in ALL_RULES:
@@ -228,24 +179,6 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, see `tfcheck
     typer.echo(rule.doc())
 
 
-def _options(inputs: list[str], account_id: list[str] | None, override: list[str] | None,
-             override_reason: str, source: str | None, no_source: bool,
-             var_file: list[str] | None, var: list[str] | None, config: str | None = None,
-             baseline: str | None = None, write_baseline: str | None = None,
-             max_file_size: str = "512MiB") -> Options:
-    if override and not override_reason.strip():
-        _fail(ConfigError("--override needs --override-reason TEXT (it is shown in every report)"))
-    try:
-        limit = parse_size(max_file_size)
-    except ConfigError as err:
-        _fail(err)
-    return Options(inputs=inputs, account_ids=account_id or [],
-                   overrides={rule: override_reason for rule in override or []},
-                   source=source, use_source=not no_source, var_files=var_file or [],
-                   variables=var or [], config=config, baseline=baseline,
-                   write_baseline=write_baseline, max_file_size=limit)
-
-
 def _run(options: Options) -> Result:
     try:
         return run(options)
@@ -257,23 +190,7 @@ def _render(result: Result, name: str, color: bool = False) -> str:
     return text_report.render(result, color=color) if name == "text" else REPORTERS[name](result)
 
 
-def _parse_outputs(values: list[str] | None) -> list[tuple[str, Path]]:
-    """FORMAT=PATH pairs, checked before the run so a typo costs nothing."""
-    out: list[tuple[str, Path]] = []
-    for value in values or []:
-        name, sep, path = value.partition("=")
-        if not sep or not path:
-            _fail(ConfigError(f"--output {value!r}: expected FORMAT=PATH, e.g. sarif=tfcheck.sarif"))
-        if name not in REPORTERS:
-            _fail(ConfigError(f"--output {value!r}: no format {name!r} "
-                              f"(one of {', '.join(REPORTERS)})"))
-        if any(Path(path) == seen for _, seen in out):
-            _fail(ConfigError(f"--output {value!r}: {path} is already written by another --output"))
-        out.append((name, Path(path)))
-    return out
-
-
-def _write_outputs(result: Result, outputs: list[tuple[str, Path]]) -> None:
+def _write_outputs(result: Result, outputs: tuple[tuple[str, Path], ...]) -> None:
     for name, path in outputs:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -282,15 +199,14 @@ def _write_outputs(result: Result, outputs: list[tuple[str, Path]]) -> None:
             _fail(TfcheckError(f"cannot write the {name} report: {err.strerror or err}", str(path)))
 
 
-def _comment_body(tag: str, output: list[str] | None, options: Options) -> tuple[str, Result]:
+def _comment_body(tag: str, request: CheckRequest) -> tuple[str, Result]:
     """Run the check exactly as `tfcheck check` would; the comment is its markdown report."""
     try:
         marker(tag)  # a bad --tag is a usage error, found before the run
     except TfcheckError as err:
         _fail(err)
-    outputs = _parse_outputs(output)
-    result = _run(options)
-    _write_outputs(result, outputs)
+    result = _run(request.options)
+    _write_outputs(result, request.outputs)
     return comment_body(markdown_report.render(result), tag), result
 
 
@@ -322,17 +238,6 @@ def _post(result: Result, send: Callable[[], str]) -> NoReturn:
         _fail(err)
     typer.echo(f"tfcheck: {done}", err=True)
     raise typer.Exit(result.exit_code)
-
-
-def _fail(err: TfcheckError) -> NoReturn:
-    typer.echo(f"tfcheck: error: {one_line(str(err))}", err=True)
-    raise typer.Exit(2)
-
-
-def one_line(text: str) -> str:
-    """An error message as one line: names from the input (a file called "a\nb.tf") may hold line
-    breaks or terminal escapes, which would split the line or rewrite the screen."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,7 +67,6 @@ class Config:
     file: str | None = None
     owners: tuple[str, ...] = ()
     trusted: tuple[str, ...] = ()
-    organization_id: str | None = None
     rules: dict[str, RuleSettings] = field(default_factory=dict)
     custom: tuple[CustomRuleSpec, ...] = ()
     waivers: tuple[Waiver, ...] = ()
@@ -115,10 +114,12 @@ class _Reader:
         owners: tuple[str, ...] = ()
         trusted: tuple[str, ...] = ()
         for name, attr in attrs.items():
-            if name != "organization_id":
-                raise self.fail(attr.line, f"unknown setting {name!r} (expected organization_id, or "
-                                           "accounts, rule and waiver blocks)")
-        org = self._string(attrs["organization_id"]) if "organization_id" in attrs else None
+            if name == "organization_id":
+                # It was accepted once and meant nothing: say so rather than let it seem to work.
+                raise self.fail(attr.line, "organization_id is not a setting: tfcheck reads "
+                                           "aws:PrincipalOrgID conditions from the policies themselves")
+            raise self.fail(attr.line, f"unknown setting {name!r} (expected accounts, rule and "
+                                       "waiver blocks)")
         rules: dict[str, RuleSettings] = {}
         custom: list[CustomRuleSpec] = []
         waivers: list[Waiver] = []
@@ -134,8 +135,6 @@ class _Reader:
                 self._only(block, {"owner", "trusted"})
                 owners = self._accounts(block, "owner")
                 trusted = self._accounts(block, "trusted")
-            elif block.type == "organization_id" or block.type == "organization":
-                raise self.fail(block.line, "organization_id is an attribute: organization_id = \"o-…\"")
             elif block.type == "rule":
                 if len(block.labels) != 1 or not _RULE_ID.match(block.labels[0]):
                     raise self.fail(block.line, "a rule block needs one label, the rule id (lowercase, "
@@ -157,7 +156,7 @@ class _Reader:
         for waiver in waivers:
             if waiver.rule not in known:
                 raise self.fail(waiver.line, f"waiver: no rule {waiver.rule!r} (see `tfcheck rules`)")
-        return Config(self.file, owners, trusted, org, rules, tuple(custom), tuple(waivers))
+        return Config(self.file, owners, trusted, rules, tuple(custom), tuple(waivers))
 
     def _only(self, block: Block, allowed: set[str]) -> None:
         for name, attr in block.attrs.items():

@@ -10,8 +10,7 @@ from enum import Enum
 
 from tfcheck.config import Waiver
 from tfcheck.errors import ConfigError
-from tfcheck.findings import Finding, Level
-from tfcheck.rules import ALL_RULES
+from tfcheck.findings import Finding, Level, RuleInfo
 
 
 class Outcome(str, Enum):
@@ -48,6 +47,8 @@ class Result:
     overrides: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     """What the inputs could not cover, e.g. a module that was not analysed."""
+    rules: tuple[RuleInfo, ...] = ()
+    """The rules that ran (built-in and custom, disabled ones left out), as configured."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for j in self.judged if j.outcome is outcome)
@@ -61,7 +62,8 @@ class Result:
 class Enforcement:
     """How findings are judged: levels (built-in defaults, then tfcheck.hcl) and exceptions."""
 
-    levels: Mapping[str, Level] = field(default_factory=lambda: {r.id: r.level for r in ALL_RULES})
+    levels: Mapping[str, Level] = field(default_factory=dict)
+    """Rule id -> level in force; a rule not listed is advisory."""
     overrides: Mapping[str, str] = field(default_factory=dict)
     """--override RULE -> --override-reason."""
     waivers: tuple[Waiver, ...] = ()

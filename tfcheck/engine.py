@@ -13,7 +13,7 @@ from tfcheck.baseline import read_baseline, write_baseline
 from tfcheck.config import RuleSettings, find_config, load_config
 from tfcheck.enforce import Enforcement, Result, check_overrides, judge
 from tfcheck.errors import ConfigError
-from tfcheck.findings import Finding
+from tfcheck.findings import Finding, RuleInfo
 from tfcheck.model.graph import Graph
 from tfcheck.rules import ALL_RULES
 from tfcheck.terraform import ReadOptions, read
@@ -68,7 +68,8 @@ def _check(options: Options) -> Result:
     levels = {r.id: config.rules.get(r.id, RuleSettings()).level or r.level for r in ALL_RULES}
     levels.update({c.id: c.level for c in custom})
     check_overrides(options.overrides, levels)
-    severities = {rule_id: s.severity for rule_id, s in config.rules.items() if s.severity}
+    infos = {info.id: _in_force(info, config.rules.get(info.id, RuleSettings()))
+             for info in [*(r.info() for r in rules), *(c.info() for c in custom)]}
     extra = frozenset([*options.account_ids, *config.owners])
     owners = {a: f"{a} (--account-id)" for a in options.account_ids}
     owners.update({a: f"{a} ({config.file})" for a in config.owners if a not in owners})
@@ -87,7 +88,7 @@ def _check(options: Options) -> Result:
         secrets += len({sf.secret.address for sf in facts.secrets if sf.secret})
         found = [f for rule in rules for f in rule.check(facts)]
         found += [f for rule in custom for f in rule.check(graph)]
-        found = [replace(f, severity=severities[f.rule]) if f.rule in severities else f for f in found]
+        found = [replace(f, severity=infos[f.rule].severity, info=infos[f.rule]) for f in found]
         inline.update(_inline_waivers(graph, found, set(levels)))
         findings += found
     baseline = read_baseline(options.baseline) if options.baseline else frozenset()
@@ -98,7 +99,13 @@ def _check(options: Options) -> Result:
                               options.today or dt.date.today())
     judged, waiver_notes = judge(findings, owner_known=owner_known, enforcement=enforcement)
     return Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
-                  secrets, dict(options.overrides), tuple(dict.fromkeys([*notes, *waiver_notes])))
+                  secrets, dict(options.overrides), tuple(dict.fromkeys([*notes, *waiver_notes])),
+                  tuple(infos.values()))
+
+
+def _in_force(info: RuleInfo, settings: RuleSettings) -> RuleInfo:
+    """A rule's metadata with the severity and level tfcheck.hcl sets for it."""
+    return replace(info, severity=settings.severity or info.severity, level=settings.level or info.level)
 
 
 def _roots(inputs: Sequence[str]) -> list[Path]:

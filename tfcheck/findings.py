@@ -60,6 +60,26 @@ class Related:
     location: Location | None = None
 
 
+RULES_DOC_URL = "https://github.com/tfcheck/tfcheck/blob/main/docs/rules.md"
+"""The built-in rules' documentation: one heading per rule id (ids are already anchors)."""
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a report says about a rule: its metadata, with the severity and level in force."""
+
+    id: str
+    title: str
+    severity: Severity
+    level: Level
+    summary: str = ""
+    """One line: what the rule finds."""
+    help: str = ""
+    """The whole documentation, in markdown."""
+    url: str | None = None
+    """Where the documentation is published (None for custom rules: they have none)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem found by one rule on one resource; knows nothing of levels or formats."""
@@ -79,6 +99,12 @@ class Finding:
     related: tuple[Related, ...] = ()
     needs_owner: bool = False
     """True when the finding rests on knowing which accounts are the owner's."""
+    info: RuleInfo = field(default=None, compare=False)  # type: ignore[assignment]
+    """The rule's metadata; a finding built without it gets the bare id as title."""
+
+    def __post_init__(self) -> None:
+        if self.info is None:
+            object.__setattr__(self, "info", RuleInfo(self.rule, self.rule, self.severity, Level.ADVISORY))
 
     @property
     def fingerprint(self) -> str:

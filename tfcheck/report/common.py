@@ -1,27 +1,15 @@
-"""What several reporters share: rule documentation links, counts, and paths as CI tools want them."""
+"""What several reporters share: counts, and paths as CI tools want them."""
 
 from __future__ import annotations
 
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Location
-from tfcheck.rules import RULES_BY_ID
 
 REPO_URL = "https://github.com/tfcheck/tfcheck"
-"""Where tfcheck lives; the one place to change if the repository moves."""
-RULES_DOC_URL = f"{REPO_URL}/blob/main/docs/rules.md"
+"""Where tfcheck lives."""
 
 WHOLE_CONFIGURATION = "(whole configuration)"
 """How a finding without an address (one about the whole input) is named, as in the text report."""
-
-
-def rule_url(rule_id: str) -> str:
-    """The rule's documentation: one heading per rule id in docs/rules.md (ids are already anchors)."""
-    return f"{RULES_DOC_URL}#{rule_id}"
-
-
-def rule_title(rule_id: str) -> str:
-    rule = RULES_BY_ID.get(rule_id)
-    return rule.title if rule else rule_id
 
 
 def counts(result: Result, skip: tuple[Outcome, ...] = ()) -> str:

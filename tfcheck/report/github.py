@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Severity
-from tfcheck.report.common import counts, describe, is_suppressed, posix_path, rule_title
+from tfcheck.report.common import counts, describe, is_suppressed, posix_path
 
 
 def render(result: Result) -> str:
@@ -34,7 +34,7 @@ def _annotation(j: Judged) -> str:
         props.append(("file", posix_path(f.location)))
         if f.location.line:
             props.append(("line", str(f.location.line)))
-    props.append(("title", f"{f.rule}: {rule_title(f.rule)}"))
+    props.append(("title", f"{f.rule}: {f.info.title}"))
     where = f"{f.address}: " if f.address else ""
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in props)
     return f"::{command(j)} {joined}::{escape_data(where + describe(j))}"

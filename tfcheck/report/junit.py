@@ -2,7 +2,8 @@
 
 Advisory findings pass with their text in <system-out>; findings let through on purpose
 (overridden) are <skipped> with the reason, so a CI test view shows them as neither red nor green.
-A rule without findings gets one passing case, so every rule that ran is visible.
+A rule that ran without findings gets one passing case, so every rule that ran is visible
+(a disabled rule does not run, and is not shown as passing).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Iterable
 
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.report.common import WHOLE_CONFIGURATION, is_suppressed, posix_path
-from tfcheck.rules import ALL_RULES
 
 NO_FINDINGS = "all checked resources"
 """The test case name of a rule that found nothing."""
@@ -23,7 +23,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def render(result: Result) -> str:
-    by_rule: dict[str, dict[str, list[Judged]]] = {rule.id: {} for rule in ALL_RULES}
+    by_rule: dict[str, dict[str, list[Judged]]] = {rule.id: {} for rule in result.rules}
     for j in result.judged:
         cases = by_rule.setdefault(j.finding.rule, {})
         cases.setdefault(j.finding.address or WHOLE_CONFIGURATION, []).append(j)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from tfcheck import __version__
 from tfcheck.enforce import Judged, Outcome, Result
-from tfcheck.report.common import RULES_DOC_URL, WHOLE_CONFIGURATION, counts, rule_url
+from tfcheck.findings import RULES_DOC_URL
+from tfcheck.report.common import WHOLE_CONFIGURATION, counts
 
 LIMIT = 65_536
 """GitHub's maximum comment body, in characters."""
@@ -80,7 +81,8 @@ def _context(result: Result) -> str:
 
 def _row(j: Judged) -> str:
     f = j.finding
-    rule = f"[{f.rule}]({rule_url(f.rule)})<br>{f.severity.value}"
+    name = f"[{f.rule}]({f.info.url})" if f.info.url else f"`{f.rule}`"
+    rule = f"{name}<br>{f.severity.value}"
     resource = _code(f.address, table=True) if f.address else _text(WHOLE_CONFIGURATION)
     where = _code(str(f.location), table=True) if f.location else ""
     finding = f"{_text(f.message)}<br>**Fix:** {_text(f.remediation)}"

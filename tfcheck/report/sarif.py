@@ -11,17 +11,14 @@ from urllib.parse import quote
 
 from tfcheck import __version__
 from tfcheck.enforce import Judged, Outcome, Result
-from tfcheck.findings import Level, Location, Severity
+from tfcheck.findings import Level, Location, RuleInfo, Severity
 from tfcheck.report.common import (
     REPO_URL,
     WHOLE_CONFIGURATION,
     describe,
     is_suppressed,
     posix_path,
-    rule_url,
 )
-from tfcheck.rules import ALL_RULES
-from tfcheck.rules.base import Rule
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -31,14 +28,17 @@ SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.ME
 
 
 def render(result: Result) -> str:
-    rule_index = {rule.id: i for i, rule in enumerate(ALL_RULES)}
+    rules = {rule.id: rule for rule in result.rules}
+    for j in result.judged:  # a finding of a rule the result does not list still gets its metadata
+        rules.setdefault(j.finding.rule, j.finding.info)
+    rule_index = {rule_id: i for i, rule_id in enumerate(rules)}
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "tfcheck",
             "version": __version__,
             "semanticVersion": __version__,
             "informationUri": REPO_URL,
-            "rules": [_rule(rule) for rule in ALL_RULES],
+            "rules": [_rule(rule) for rule in rules.values()],
         }},
         "invocations": [_invocation(result)],
         "results": [_result(j, rule_index) for j in result.judged],
@@ -58,23 +58,27 @@ def _quiet_level(severity: Severity) -> str:
     return "note" if severity in (Severity.LOW, Severity.INFO) else "warning"
 
 
-def _rule(rule: type[Rule]) -> dict[str, Any]:
-    doc = rule.doc()
+def _rule(rule: RuleInfo) -> dict[str, Any]:
+    doc = rule.help or rule.title
     default = "error" if rule.level is not Level.ADVISORY else _quiet_level(rule.severity)
-    return {
+    out: dict[str, Any] = {
         "id": rule.id,
         "name": _camel(rule.id),
         "shortDescription": {"text": rule.title},
-        "fullDescription": {"text": rule.summary()},
+        "fullDescription": {"text": rule.summary or rule.title},
         "help": {"text": doc.replace("**", ""), "markdown": doc},
-        "helpUri": rule_url(rule.id),
+    }
+    if rule.url:
+        out["helpUri"] = rule.url
+    out.update({
         "defaultConfiguration": {"level": default},
         "properties": {
             "security-severity": SECURITY_SEVERITY[rule.severity],
             "tags": ["security", "terraform", "aws", f"severity/{rule.severity.value}",
                      f"enforcement/{rule.level.value}"],
         },
-    }
+    })
+    return out
 
 
 def _camel(rule_id: str) -> str:

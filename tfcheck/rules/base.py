@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from tfcheck.access import Facts, SecretFacts
-from tfcheck.findings import Finding, Level, Related, Severity
+from tfcheck.findings import RULES_DOC_URL, Finding, Level, Related, RuleInfo, Severity
 from tfcheck.iam import Principal
 from tfcheck.key_facts import KeyFacts
 from tfcheck.model.resource import Resource
@@ -33,6 +33,12 @@ class Rule:
     def summary(cls) -> str:
         return cls.doc().splitlines()[0] if cls.doc() else cls.title
 
+    @classmethod
+    def info(cls) -> RuleInfo:
+        """The metadata reports show, with the rule's default severity and level."""
+        return RuleInfo(cls.id, cls.title, cls.severity, cls.level, cls.summary(), cls.doc(),
+                        f"{RULES_DOC_URL}#{cls.id}")
+
     def finding(self, holder: Resource | None, message: str, remediation: str, *,
                 subject: str = "", related: Iterable[Resource] = (),
                 needs_owner: bool = False, attribute: str | None = "policy") -> Finding:
@@ -43,7 +49,7 @@ class Rule:
             location=holder.location_of(attribute) if holder else None,
             related=tuple(Related(r.address, r.location) for r in _unique(related)
                           if holder is None or r.address != holder.address),
-            needs_owner=needs_owner,
+            needs_owner=needs_owner, info=self.info(),
         )
 
 

@@ -11,7 +11,7 @@ from jsonpath_ng.ext import parse as parse_jsonpath
 
 from tfcheck.config import CustomRuleSpec
 from tfcheck.errors import ConfigError, PolicyError
-from tfcheck.findings import Finding, Level, Severity
+from tfcheck.findings import Finding, Level, RuleInfo, Severity
 from tfcheck.iam import parse_policy, to_dict
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
@@ -41,6 +41,12 @@ class CustomRule:
     @property
     def level(self) -> Level:
         return self.spec.settings.level or DEFAULT_LEVEL
+
+    def info(self) -> RuleInfo:
+        """A custom rule's title is its message; its documentation is the configuration itself."""
+        where = f"Custom rule from {self.spec.file}:{self.spec.line}."
+        return RuleInfo(self.id, self.spec.message, self.severity, self.level, self.spec.message,
+                        f"{self.spec.message}\n\n{where}")
 
     def check(self, graph: Graph) -> Iterator[Finding]:
         for res in graph.of_type(*self.spec.resource_types, data=None):
@@ -72,7 +78,7 @@ class CustomRule:
         return Finding(
             rule=self.id, severity=self.severity, address=res.address,
             message=f"{self.spec.message} ({detail})", remediation=self.spec.message,
-            subject=detail, location=res.location_of(self.spec.document),
+            subject=detail, location=res.location_of(self.spec.document), info=self.info(),
         )
 
 

@@ -1,0 +1,140 @@
+"""The check's command-line options, declared once for `tfcheck`, `comment github` and `comment gitlab`;
+and the one way a command ends on a usage or input error."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from tfcheck.engine import Options
+from tfcheck.errors import ConfigError, TfcheckError
+from tfcheck.report import REPORTERS
+from tfcheck.terraform.files import parse_size
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What a command that runs the check was asked: the engine's Options and the extra reports."""
+
+    options: Options
+    outputs: tuple[tuple[str, Path], ...]
+    """--output FORMAT=PATH pairs, checked before the run so a typo costs nothing."""
+
+
+_OPTIONS: list[tuple[str, Any, Any]] = [
+    ("inputs", Annotated[list[str], typer.Argument(
+        help="Plan JSON files (`-` for stdin, from `terraform show -json PLANFILE`) or Terraform "
+             "directories.")], inspect.Parameter.empty),
+    ("account_id", Annotated[list[str] | None, typer.Option(
+        "--account-id", help="An account that is yours (repeatable); else taken from the plan.")], None),
+    ("output", Annotated[list[str] | None, typer.Option(
+        "--output", "-o", metavar="FORMAT=PATH",
+        help="Also write the report in FORMAT to PATH (repeatable), e.g. sarif=tfcheck.sarif.")], None),
+    ("override", Annotated[list[str] | None, typer.Option(
+        "--override", help="Let a soft-mandatory rule's findings pass (repeatable).")], None),
+    ("override_reason", Annotated[str, typer.Option(
+        "--override-reason", help="Why the overrides are acceptable; shown in reports.")], ""),
+    ("source", Annotated[str | None, typer.Option(
+        "--source", help="The HCL directory of a plan (default: the plan file's directory).")], None),
+    ("no_source", Annotated[bool, typer.Option(
+        "--no-source", help="Read only the plan, not its HCL (no file:line locations).")], False),
+    ("var_file", Annotated[list[str] | None, typer.Option(
+        "--var-file", help="A .tfvars file for a directory input (repeatable).")], None),
+    ("var", Annotated[list[str] | None, typer.Option(
+        "--var", help="NAME=VALUE for a directory input's variable (repeatable).")], None),
+    ("config", Annotated[str | None, typer.Option(
+        "--config", help="tfcheck.hcl to use (default: ./tfcheck.hcl, else one in a scanned root).")],
+     None),
+    ("baseline", Annotated[str | None, typer.Option(
+        "--baseline", help="Findings recorded in this file are reported as baselined, not blocking.")],
+     None),
+    ("write_baseline", Annotated[str | None, typer.Option(
+        "--write-baseline", help="Record every current finding in this file (and baseline them).")],
+     None),
+    ("no_cache", Annotated[bool, typer.Option(
+        "--no-cache", help="Parse every .tf file again (no HCL parse cache in ~/.cache/tfcheck).")],
+     False),
+    ("max_file_size", Annotated[str, typer.Option(
+        "--max-file-size", metavar="SIZE",
+        help="Refuse a plan or other input file larger than this, e.g. 200MB, 1GiB or bytes "
+             "(.tf files are also capped at 20 MiB).")], "512MiB"),
+]
+_NAMES = frozenset(name for name, _, _ in _OPTIONS)
+
+
+def check_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the check's options; it receives them as one `request: CheckRequest`.
+
+    Typer reads a command's parameters from its signature, so the wrapper's signature is the
+    command's own parameters (less `request`) with the shared ones added in front.
+    """
+    own = inspect.signature(command)
+    hints = typing.get_type_hints(command, include_extras=True)
+    kinds = inspect.Parameter.KEYWORD_ONLY
+    shared = [inspect.Parameter(name, kinds, default=default, annotation=annotation)
+              for name, annotation, default in _OPTIONS]
+    rest = [p.replace(kind=kinds, annotation=hints.get(p.name, p.annotation))
+            for p in own.parameters.values() if p.name != "request"]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        values = {name: kwargs.pop(name) for name in _NAMES}
+        try:
+            request = _request(**values)
+        except TfcheckError as err:
+            fail(err)
+        command(request=request, **kwargs)
+
+    wrapper.__signature__ = own.replace(parameters=[*shared, *rest])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in [*shared, *rest]}
+    return wrapper
+
+
+def _request(*, inputs: list[str], account_id: list[str] | None, output: list[str] | None,
+             override: list[str] | None, override_reason: str, source: str | None, no_source: bool,
+             var_file: list[str] | None, var: list[str] | None, config: str | None,
+             baseline: str | None, write_baseline: str | None, no_cache: bool,
+             max_file_size: str) -> CheckRequest:
+    if override and not override_reason.strip():
+        raise ConfigError("--override needs --override-reason TEXT (it is shown in every report)")
+    options = Options(inputs=inputs, account_ids=account_id or [],
+                      overrides={rule: override_reason for rule in override or []},
+                      source=source, use_source=not no_source, var_files=var_file or [],
+                      variables=var or [], config=config, baseline=baseline,
+                      write_baseline=write_baseline, use_cache=not no_cache,
+                      max_file_size=parse_size(max_file_size))
+    return CheckRequest(options, parse_outputs(output))
+
+
+def parse_outputs(values: list[str] | None) -> tuple[tuple[str, Path], ...]:
+    """FORMAT=PATH pairs; a typo is a usage error before anything runs."""
+    out: list[tuple[str, Path]] = []
+    for value in values or []:
+        name, sep, path = value.partition("=")
+        if not sep or not path:
+            raise ConfigError(f"--output {value!r}: expected FORMAT=PATH, e.g. sarif=tfcheck.sarif")
+        if name not in REPORTERS:
+            raise ConfigError(f"--output {value!r}: no format {name!r} (one of {', '.join(REPORTERS)})")
+        if any(Path(path) == seen for _, seen in out):
+            raise ConfigError(f"--output {value!r}: {path} is already written by another --output")
+        out.append((name, Path(path)))
+    return tuple(out)
+
+
+def fail(err: TfcheckError) -> NoReturn:
+    """One line on stderr and exit 2: what every user error ends in."""
+    typer.echo(f"tfcheck: error: {one_line(str(err))}", err=True)
+    raise typer.Exit(2)
+
+
+def one_line(text: str) -> str:
+    """An error message as one line: names from the input (a file called "a\\nb.tf") may hold line
+    breaks or terminal escapes, which would split the line or rewrite the screen."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
