@@ -40,6 +40,15 @@ def merge(plan: Graph, source: Graph) -> Graph:
 
 def _fill(res: Resource, hcl: Resource) -> None:
     """Values and links the plan does not know but the HCL evaluates."""
+    for attr in res.configured - hcl.configured:
+        # The plan names references (`policy = var.extra`); the HCL proves the value null, which
+        # Terraform reads as the argument not set. An optional+computed attribute is then
+        # unknown in the plan only because the provider computes it.
+        if hcl.values.get(attr, 0) is None and not hcl.is_unknown(attr) and res.is_unknown(attr):
+            res.values[attr] = None
+            if isinstance(res.unknown, dict):
+                res.unknown = {k: v for k, v in res.unknown.items() if k != attr}
+            res.configured = res.configured - {attr}
     for attr in hcl.configured:
         if res.is_unknown(attr) and attr in hcl.values and not hcl.is_unknown(attr):
             res.values[attr] = hcl.values[attr]
