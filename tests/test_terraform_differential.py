@@ -53,6 +53,12 @@ _CLOSING = re.compile(r"(?m)^([ \t]*)([A-Z]+)[ \t]*$")
 _FOLLOWING = '\nresource "aws_secretsmanager_secret_policy" "after_heredoc" {\n  secret_arn = "x"\n}\n'
 
 
+_UNREAD = (
+    'resource "aws_iam_role" "reader" {{\n  assume_role_policy = <<EOT\n{{}}\n{before}EOT{after}\n}}\n'
+    'resource "aws_secretsmanager_secret_policy" "p" {{\n  secret_arn = "x"\n}}\n'
+    'resource "aws_iam_role" "writer" {{\n  assume_role_policy = <<EOT\n{{}}\nEOT\n}}\n')
+
+
 def _heredoc_file(marker: str = "POLICY", dash: str = "-") -> str:
     return ('locals {\n  note = <<' + dash + marker + '\n    {"a": "${jsonencode({b = "}"})}"}\n'
             '    %{ if true }x%{ endif }\n  ' + marker + '\n}\n')
@@ -74,6 +80,10 @@ def variants() -> Iterator[tuple[str, str]]:
             lambda m: m[0] + "  ", text).replace("\n", "\r\n") + _FOLLOWING
         yield f"{short}/comments", (
             "/* } */\n# }\n// <<EOT\n" + text.replace("\n}\n", "\n} # }\n/* <<X */\n")) + _FOLLOWING
+    for name, (before, after) in AROUND_MARKER.items():
+        # A block no rule reads (set aside unparsed by the block scanner) whose heredoc ends
+        # in a form Terraform accepts, with another heredoc of the same marker further on.
+        yield f"unread-block/{name}", _UNREAD.format(before=before, after=after)
     for dash in ("", "-"):
         base = _heredoc_file(dash=dash) + _FOLLOWING
         yield f"synthetic{dash}/nested-templates", base

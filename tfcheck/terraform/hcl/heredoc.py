@@ -10,8 +10,9 @@ Terraform 1.11 (tests/test_terraform_differential.py).
 
 The opener is `<<` or `<<-`, an identifier (letters, digits, `_`, `-`; no dots), and at once a
 newline: `<<EOT  ` with trailing spaces is a syntax error for Terraform, and so here.
-A lone carriage return is not white space for Terraform (it is an invalid character), so it
-is not here either; `\\r\\n` is a newline.
+A lone carriage return (not before a line feed) is an invalid character in a heredoc for
+Terraform, which then refuses the file; so does tfcheck (`\\r\\n` is a newline). Read as text,
+it would let a heredoc run on past its marker line and hide the blocks after it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ SPACE = "\\t\\x0b\\x0c \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u2
 MARKER = r"[^\W\d][\w-]*"
 
 OPENER = re.compile(r"<<-?(" + MARKER + r")\r?\n")
+#: A carriage return that is not part of a CRLF newline.
+LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def closing_line(marker: str) -> re.Pattern[str]:
@@ -37,6 +40,6 @@ def grammar_terminals() -> dict[str, str]:
     out = {}
     for name, group, dash in (("HEREDOC_TEMPLATE", "heredoc", ""),
                               ("HEREDOC_TEMPLATE_TRIM", "heredoc_trim", "-")):
-        out[name] = (f"{name} : /<<{dash}(?P<{group}>{MARKER})\\r?\\n(?:(?:.|\\n)*?\\r?\\n)??"
+        out[name] = (f"{name} : /<<{dash}(?P<{group}>{MARKER})\\r?\\n(?:(?:[^\\r]|\\r(?=\\n))*?\\n)??"
                      f"[{SPACE}]*(?P={group})[{SPACE}]*\\r?\\n/")
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tfcheck.terraform.hcl.heredoc import OPENER, closing_line
+from tfcheck.terraform.hcl.heredoc import LONE_CR, OPENER, closing_line
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def _heredoc_end(text: str, at: int) -> int:
         raise _Unsplittable
     # As Terraform: the first line that is the marker between white space ends it (heredoc.py).
     found = closing_line(opener.group(1)).search(text, opener.end())
-    if found is None:
+    if found is None or LONE_CR.search(text, opener.end(), found.start()):
         raise _Unsplittable
     return found.end()
 
