@@ -18,6 +18,13 @@ from tfcheck.terraform.eval import (
     collection_functions,  # noqa: F401
     string_functions,  # noqa: F401
 )
+from tfcheck.terraform.eval.budget import (
+    MAX_STRING,
+    BudgetExceeded,
+    charge_items,
+    charge_string,
+    measure,
+)
 from tfcheck.terraform.eval.function_registry import (
     FUNCTIONS,
     Caller,
@@ -65,7 +72,19 @@ def call_function(name: str, args: list[Value], caller: Caller, text: Callable[[
     if unknown is not None:
         return Unknown(text(), error=unknown.error, not_null=not_null)
     try:
+        if measure(args, MAX_STRING) > MAX_STRING:  # what encoding or joining them would copy
+            raise BudgetExceeded(f"the arguments of {name}() hold more than {MAX_STRING} "
+                                 "characters and elements")
         result = func.impl(caller, *args) if func.needs_caller else func.impl(*args)
+        if isinstance(result, str):
+            charge_string(len(result))
+        elif isinstance(result, (list, dict)):
+            charge_items(len(result))
+    except BudgetExceeded as exc:  # the call that spent it is the expression to name
+        raise exc.at(None, None, " ".join(text().split())[:160]) from None
+    except MemoryError:  # never an unknown that could pass: the budget says why
+        raise BudgetExceeded(f"{name}() ran out of memory").at(
+            None, None, " ".join(text().split())[:160]) from None
     except NeedKnown as exc:
         return Unknown(text(), error=exc.unknown.error, not_null=not_null)
     except Unsupported:

@@ -9,6 +9,7 @@ from typing import Any
 
 import re2
 
+from tfcheck.terraform.eval.budget import charge_string, check_string
 from tfcheck.terraform.eval.function_registry import Unsupported, register, to_int, to_list
 from tfcheck.terraform.eval.values import (
     ConvertError,
@@ -35,7 +36,15 @@ register("endswith", args=2)(lambda s, p: to_string(s).endswith(to_string(p)))
 register("strrev")(lambda s: to_string(s)[::-1])
 # Terraform's title upper-cases the first letter of every word (letters after a non-letter).
 register("title")(lambda s: re.sub(r"(?<![^\W\d_])([^\W\d_])", lambda m: m[1].upper(), to_string(s)))
-register("indent", args=2)(lambda n, s: to_string(s).replace("\n", "\n" + " " * to_int(n)))
+
+
+@register("indent", args=2)
+def _indent(n: Value, s: Value) -> str:
+    text, width = to_string(s), max(to_int(n), 0)
+    charge_string(len(text) + width * (text.count("\n") + 1))  # before building it
+    return text.replace("\n", "\n" + " " * width)
+
+
 register("split", args=2)(lambda sep, s: _split(to_string(sep), to_string(s)))
 register("join", args=(2, None))(
     lambda sep, *ls: to_string(sep).join(to_string(x) for y in ls for x in to_list(y))
@@ -179,5 +188,15 @@ def _expand(template: str, match: Any) -> str:
 def _replace(text: Value, search: Value, replacement: Value) -> str:
     subject, needle, new = to_string(text), to_string(search), to_string(replacement)
     if len(needle) > 1 and needle.startswith("/") and needle.endswith("/"):
-        return _regex(needle[1:-1]).sub(lambda m: _expand(new, m), subject)
+        built = [len(subject)]
+
+        def expansion(match: Any) -> str:
+            text = _expand(new, match)
+            built[0] += len(text)
+            check_string(built[0])  # an empty match at every position multiplies the text
+            return text
+
+        return _regex(needle[1:-1]).sub(expansion, subject)
+    matches = subject.count(needle)  # an empty needle matches between every two characters
+    charge_string(len(subject) + matches * max(len(new) - len(needle), 0))
     return subject.replace(needle, new)
