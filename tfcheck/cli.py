@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -21,12 +22,19 @@ from tfcheck.errors import TfcheckError
 from tfcheck.report import REPORTERS
 from tfcheck.report import markdown as markdown_report
 from tfcheck.report import text as text_report
+from tfcheck.report.colors import wants_color
+from tfcheck.report.text import Style
 from tfcheck.rules import ALL_RULES, RULES_BY_ID
 
+EXIT_CODES = ("Exit codes: 0 nothing blocking (or --soft-fail); 1 blocking findings; 2 usage, "
+              "input or configuration error; 3 internal error (a bug: please report it).")
+_CONTEXT = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
+                  context_settings=_CONTEXT,
                   help="Check Terraform plans for AWS secrets shared across accounts in ways "
-                       "that break or are unsafe.")
-comment_app = typer.Typer(help="Run the check and post its markdown report on the pull/merge "
+                       f"that break or are unsafe. {EXIT_CODES}")
+comment_app = typer.Typer(context_settings=_CONTEXT,
+                          help="Run the check and post its markdown report on the pull/merge "
                                "request as one sticky comment.")
 app.add_typer(comment_app, name="comment")
 SUBCOMMANDS = ("check", "comment", "rules", "explain", "test")
@@ -62,9 +70,9 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                help="Print the version and exit.")] = False
-          ) -> None:
+def _root(version: Annotated[bool, typer.Option("--version", "-V", "-v", callback=_version,
+                                                is_eager=True, help="Print the version and exit.")
+                             ] = False) -> None:
     """tfcheck: cross-account secret checks for Terraform."""
 
 
@@ -75,15 +83,18 @@ def check(
     output_format: Annotated[Format, typer.Option(
         "--format", "-f", help="Output format on stdout (always printed, also with --output).")
     ] = Format.text,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colours in text output.")
-                        ] = False,
+    no_color: Annotated[bool, typer.Option(
+        "--no-color", envvar="TFCHECK_NO_COLOR",
+        help="No colours in text output (also NO_COLOR; FORCE_COLOR forces them).")] = False,
 ) -> None:
-    """Check plans and exit 0 (nothing blocking), 1 (blocking findings) or 2 (bad input)."""
+    """Check plans and Terraform directories. Exit codes: 0 nothing blocking (or --soft-fail),
+    1 blocking findings, 2 usage, input or configuration error, 3 internal error."""
     result = _run(request.options)
-    color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
-    typer.echo(_render(result, output_format.value, color), nl=False)
+    style = replace(request.style, color=wants_color(sys.stdout.isatty(), os.environ, no_color))
+    # click strips colour codes when stdout is not a terminal: FORCE_COLOR must say otherwise.
+    typer.echo(_render(result, output_format.value, style), nl=False, color=style.color)
     _write_outputs(result, request.outputs)
-    raise typer.Exit(result.exit_code)
+    raise typer.Exit(request.exit_code(result.exit_code))
 
 
 @comment_app.command("github")
@@ -186,8 +197,8 @@ def _run(options: Options) -> Result:
         _fail(err)
 
 
-def _render(result: Result, name: str, color: bool = False) -> str:
-    return text_report.render(result, color=color) if name == "text" else REPORTERS[name](result)
+def _render(result: Result, name: str, style: Style | None = None) -> str:
+    return text_report.render(result, style=style) if name == "text" else REPORTERS[name](result)
 
 
 def _write_outputs(result: Result, outputs: tuple[tuple[str, Path], ...]) -> None:
@@ -244,8 +255,8 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: `tfcheck PLAN…` means `tfcheck check PLAN…`."""
     args = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args if a not in ("--no-color",)), None)
-    if first is not None and first not in SUBCOMMANDS and first not in ("--help", "-h",
-                                                                         "--version"):
+    if first is not None and first not in SUBCOMMANDS and first not in ("--help", "-h", "--version",
+                                                                         "-V", "-v"):
         args.insert(0, "check")
     try:
         app(args=args, prog_name="tfcheck")
