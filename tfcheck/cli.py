@@ -61,6 +61,9 @@ BehaviorOpt = Annotated[Behavior, typer.Option(
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Print the comment that would be posted; post nothing (no token needed).")]
 ApiUrl = Annotated[str | None, typer.Option("--api-url", help="The forge's REST API base URL.")]
+AllowInsecure = Annotated[bool, typer.Option(
+    "--allow-insecure-api", help="Accept an http:// API URL of another machine (the token is sent "
+                                 "in clear); https, or http to this machine, otherwise.")]
 
 
 def _version(value: bool) -> None:
@@ -106,7 +109,7 @@ def comment_github(
         "--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")] = None,
     pr: Annotated[int | None, typer.Option(
         "--pr", help="Pull request number (default: from the event at GITHUB_EVENT_PATH).")] = None,
-    api_url: ApiUrl = None,
+    api_url: ApiUrl = None, allow_insecure_api: AllowInsecure = False,
 ) -> None:
     """Check, then post the report on a GitHub pull request (token from GITHUB_TOKEN)."""
     from tfcheck.comment import github  # httpx: imported only to post
@@ -115,7 +118,8 @@ def comment_github(
     body, result = _comment_body(tag, request)
     _deliver(body, result, tag, behavior, dry_run, "an unknown pull request",
              lambda: github.target(os.environ, repo=repo, pr=pr, api_url=api_url, require=False).where,
-             lambda: to_github(os.environ, body, tag, behavior, repo=repo, pr=pr, api_url=api_url))
+             lambda: to_github(os.environ, body, tag, behavior, repo=repo, pr=pr, api_url=api_url,
+                               allow_insecure=allow_insecure_api))
 
 
 @comment_app.command("gitlab")
@@ -127,7 +131,7 @@ def comment_gitlab(
         "--project", help="Project id or path (default: CI_PROJECT_ID).")] = None,
     mr: Annotated[int | None, typer.Option(
         "--mr", help="Merge request IID (default: CI_MERGE_REQUEST_IID).")] = None,
-    api_url: ApiUrl = None,
+    api_url: ApiUrl = None, allow_insecure_api: AllowInsecure = False,
 ) -> None:
     """Check, then post the report on a GitLab merge request (token from GITLAB_TOKEN)."""
     from tfcheck.comment import gitlab  # httpx: imported only to post
@@ -138,7 +142,7 @@ def comment_gitlab(
              lambda: gitlab.target(os.environ, project=project, mr=mr, api_url=api_url,
                                    require=False).where,
              lambda: to_gitlab(os.environ, body, tag, behavior, project=project, mr=mr,
-                               api_url=api_url))
+                               api_url=api_url, allow_insecure=allow_insecure_api))
 
 
 @app.command("rules")

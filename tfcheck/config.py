@@ -125,6 +125,10 @@ def find_config(explicit: str | None, roots: list[Path]) -> Path | None:
         return path
     for folder in [Path(), *roots]:
         if (folder / CONFIG_NAME).is_file():
+            from tfcheck.terraform.confine import confined
+
+            # Found in the tree under review: a link must not make it read a file from elsewhere.
+            confined(folder / CONFIG_NAME, folder, str(folder / CONFIG_NAME))
             return folder / CONFIG_NAME
     return None
 
