@@ -15,8 +15,9 @@ import typer
 from tfcheck import __version__
 from tfcheck.cli_options import CheckRequest, check_options, one_line
 from tfcheck.cli_options import fail as _fail
+from tfcheck.comment import stamp
 from tfcheck.comment.sticky import Behavior, comment_body, marker
-from tfcheck.enforce import Result
+from tfcheck.enforce import Outcome, Result
 from tfcheck.engine import Options, run
 from tfcheck.errors import TfcheckError
 from tfcheck.report import REPORTERS
@@ -61,6 +62,10 @@ BehaviorOpt = Annotated[Behavior, typer.Option(
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Print the comment that would be posted; post nothing (no token needed).")]
 ApiUrl = Annotated[str | None, typer.Option("--api-url", help="The forge's REST API base URL.")]
+SkipIfClean = Annotated[bool, typer.Option(
+    "--skip-if-clean", envvar="TFCHECK_SKIP_IF_CLEAN",
+    help="Nothing blocking, advisory or overridden: post nothing, but update an earlier comment "
+         "to say the findings are resolved.")]
 AllowInsecure = Annotated[bool, typer.Option(
     "--allow-insecure-api", help="Accept an http:// API URL of another machine (the token is sent "
                                  "in clear); https, or http to this machine, otherwise.")]
@@ -110,16 +115,17 @@ def comment_github(
     pr: Annotated[int | None, typer.Option(
         "--pr", help="Pull request number (default: from the event at GITHUB_EVENT_PATH).")] = None,
     api_url: ApiUrl = None, allow_insecure_api: AllowInsecure = False,
+    skip_if_clean: SkipIfClean = False,
 ) -> None:
     """Check, then post the report on a GitHub pull request (token from GITHUB_TOKEN)."""
     from tfcheck.comment import github  # httpx: imported only to post
     from tfcheck.comment.post import to_github
 
-    body, result = _comment_body(tag, request)
-    _deliver(body, result, tag, behavior, dry_run, "an unknown pull request",
-             lambda: github.target(os.environ, repo=repo, pr=pr, api_url=api_url, require=False).where,
+    body, result, resolved = _comment_body(tag, request, stamp.github(os.environ), skip_if_clean)
+    _deliver(body, result, tag, behavior, dry_run, request, resolved,
+             lambda: github.target(os.environ, repo=repo, pr=pr, api_url=api_url).where,
              lambda: to_github(os.environ, body, tag, behavior, repo=repo, pr=pr, api_url=api_url,
-                               allow_insecure=allow_insecure_api))
+                               allow_insecure=allow_insecure_api, resolved=resolved))
 
 
 @comment_app.command("gitlab")
@@ -132,17 +138,18 @@ def comment_gitlab(
     mr: Annotated[int | None, typer.Option(
         "--mr", help="Merge request IID (default: CI_MERGE_REQUEST_IID).")] = None,
     api_url: ApiUrl = None, allow_insecure_api: AllowInsecure = False,
+    skip_if_clean: SkipIfClean = False,
 ) -> None:
     """Check, then post the report on a GitLab merge request (token from GITLAB_TOKEN)."""
     from tfcheck.comment import gitlab  # httpx: imported only to post
     from tfcheck.comment.post import to_gitlab
 
-    body, result = _comment_body(tag, request)
-    _deliver(body, result, tag, behavior, dry_run, "an unknown merge request",
-             lambda: gitlab.target(os.environ, project=project, mr=mr, api_url=api_url,
-                                   require=False).where,
+    body, result, resolved = _comment_body(tag, request, stamp.gitlab(os.environ), skip_if_clean)
+    _deliver(body, result, tag, behavior, dry_run, request, resolved,
+             lambda: gitlab.target(os.environ, project=project, mr=mr, api_url=api_url).where,
              lambda: to_gitlab(os.environ, body, tag, behavior, project=project, mr=mr,
-                               api_url=api_url, allow_insecure=allow_insecure_api))
+                               api_url=api_url, allow_insecure=allow_insecure_api,
+                               resolved=resolved))
 
 
 @app.command("rules")
@@ -214,45 +221,63 @@ def _write_outputs(result: Result, outputs: tuple[tuple[str, Path], ...]) -> Non
             _fail(TfcheckError(f"cannot write the {name} report: {err.strerror or err}", str(path)))
 
 
-def _comment_body(tag: str, request: CheckRequest) -> tuple[str, Result]:
-    """Run the check exactly as `tfcheck check` would; the comment is its markdown report."""
+def _comment_body(tag: str, request: CheckRequest, ci: stamp.Stamp, skip_if_clean: bool
+                  ) -> tuple[str, Result, str | None]:
+    """Run the check exactly as `tfcheck check` would; the comment is its markdown report. With
+    --skip-if-clean and nothing to report, also the body that marks an earlier comment resolved."""
     try:
         marker(tag)  # a bad --tag is a usage error, found before the run
     except TfcheckError as err:
         _fail(err)
     result = _run(request.options)
     _write_outputs(result, request.outputs)
-    return comment_body(markdown_report.render(result), tag), result
+    report = markdown_report.render(result, ci)
+    resolved = None
+    if skip_if_clean and not any(result.count(o) for o in _TO_REPORT):
+        resolved = comment_body(f"{RESOLVED}\n\n{report}", tag)
+    return comment_body(report, tag), result, resolved
 
 
-def _deliver(body: str, result: Result, tag: str, behavior: Behavior, dry_run: bool, unknown: str,
-             where: Callable[[], str], send: Callable[[], str]) -> NoReturn:
+_TO_REPORT = (Outcome.BLOCKING, Outcome.ADVISORY, Outcome.OVERRIDDEN)
+"""What a comment is for: findings that block, or that a reviewer should see (waived and
+baselined ones were seen before)."""
+RESOLVED = "**Resolved:** nothing to report any more; the findings this comment showed are gone."
+
+
+def _deliver(body: str, result: Result, tag: str, behavior: Behavior, dry_run: bool,
+             request: CheckRequest, resolved: str | None, where: Callable[[], str],
+             send: Callable[[], str]) -> NoReturn:
     """Print what would be posted (--dry-run, no token needed), or post it."""
+    code = request.exit_code(result.exit_code)
     if dry_run:
         try:
             target = where()
-        except TfcheckError:
-            target = unknown
-        _dry_run(body, target, behavior, tag, result)
-    _post(result, send)
+        except TfcheckError as err:  # never "#None": say what is missing
+            target = f"no known pull/merge request ({one_line(str(err))})"
+        _dry_run(resolved or body, target, behavior, tag, code, resolved is not None)
+    _post(result, send, request, code)
 
 
-def _dry_run(body: str, where: str, behavior: Behavior, tag: str, result: Result) -> NoReturn:
+def _dry_run(body: str, where: str, behavior: Behavior, tag: str, code: int, clean: bool) -> NoReturn:
     typer.echo(body, nl=False)
-    typer.echo(f"tfcheck: dry run: would post this to {where} (--behavior {behavior.value}, "
-               f"--tag {tag}); nothing was sent", err=True)
-    raise typer.Exit(result.exit_code)
+    if clean:
+        typer.echo(f"tfcheck: dry run: nothing to report: would post nothing to {where}, or update "
+                   f"an earlier comment (--tag {tag}) to this; nothing was sent", err=True)
+    else:
+        typer.echo(f"tfcheck: dry run: would post this to {where} (--behavior {behavior.value}, "
+                   f"--tag {tag}); nothing was sent", err=True)
+    raise typer.Exit(code)
 
 
-def _post(result: Result, send: Callable[[], str]) -> NoReturn:
+def _post(result: Result, send: Callable[[], str], request: CheckRequest, code: int) -> NoReturn:
     """Log the text report, then post; a failed post is exit 2, else the check's own code."""
-    typer.echo(text_report.render(result), nl=False)
+    typer.echo(text_report.render(result, style=request.style), nl=False)
     try:
         done = send()
     except TfcheckError as err:
         _fail(err)
     typer.echo(f"tfcheck: {done}", err=True)
-    raise typer.Exit(result.exit_code)
+    raise typer.Exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
