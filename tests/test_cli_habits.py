@@ -151,3 +151,12 @@ def test_var_file_on_a_plan_is_not_silently_ignored(cli, tmp_path) -> None:
     doc = cli(plan, "--var-file", str(tfvars), "-f", "json").json()
     assert (f"--var-file and --var apply to Terraform directories; the plan {plan} holds its "
             "variables' values already and was read without them") in doc["notes"]
+
+
+def test_a_tfvars_file_as_input_says_how_to_pass_it(cli, tmp_path) -> None:
+    tfvars = tmp_path / "prod.tfvars"
+    tfvars.write_text('a = "b"\n')
+    result = cli(str(tfvars))
+    assert result.code == 2
+    assert result.err == (f"tfcheck: error: {tfvars}: is a variables file, not a plan: pass it with "
+                          "--var-file, and the folder it is for as the input\n")

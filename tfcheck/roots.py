@@ -50,6 +50,9 @@ def resolve(inputs: Sequence[str], recursive: bool) -> tuple[list[Root], list[st
             notes.append(f"{given} is a Terraform file: its folder {folder} was checked as one "
                          "root module, as `terraform plan` would")
             found.append(folder)
+        elif given != "-" and path.is_file() and given.endswith((".tfvars", ".tfvars.json")):
+            raise InputError("is a variables file, not a plan: pass it with --var-file, and the "
+                             "folder it is for as the input", given)
         elif recursive and given != "-" and path.is_dir():
             below = discover(path)
             if not below:
