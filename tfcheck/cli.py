@@ -26,6 +26,7 @@ from tfcheck.report import text as text_report
 from tfcheck.report.colors import wants_color
 from tfcheck.report.text import Style
 from tfcheck.rules import ALL_RULES, RULES_BY_ID
+from tfcheck.writes import write_whole
 
 EXIT_CODES = ("Exit codes: 0 nothing blocking (or --soft-fail); 1 blocking findings; 2 usage, "
               "input or configuration error; 3 internal error (a bug: please report it).")
@@ -215,8 +216,7 @@ def _render(result: Result, name: str, style: Style | None = None) -> str:
 def _write_outputs(result: Result, outputs: tuple[tuple[str, Path], ...]) -> None:
     for name, path in outputs:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(_render(result, name), encoding="utf-8")
+            write_whole(path, _render(result, name))
         except OSError as err:
             _fail(TfcheckError(f"cannot write the {name} report: {err.strerror or err}", str(path)))
 

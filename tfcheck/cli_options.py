@@ -18,6 +18,7 @@ from tfcheck.errors import ConfigError, TfcheckError
 from tfcheck.report import REPORTERS
 from tfcheck.report.text import Style
 from tfcheck.terraform.files import parse_size
+from tfcheck.writes import refuse_inputs
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,15 @@ def _request(*, inputs: list[str], account_id: list[str] | None, output: list[st
                       write_baseline=write_baseline, use_cache=not no_cache,
                       max_file_size=parse_size(max_file_size), recursive=recursive,
                       only_rules=rule or [], skip_rules=skip_rule or [])
-    return CheckRequest(options, parse_outputs(output), soft_fail,
+    outputs = parse_outputs(output)
+    # A report is never written over what this run reads (the plan, a .tf file, the config).
+    # The baseline may be refreshed in place (--baseline F --write-baseline F); a report may not.
+    written = [("--output", str(path)) for _, path in outputs]
+    refuse_inputs(written, inputs, [*(var_file or []), config, baseline])
+    if write_baseline:
+        refuse_inputs([("--write-baseline", write_baseline), *written], inputs,
+                      [*(var_file or []), config])
+    return CheckRequest(options, outputs, soft_fail,
                         Style(quiet=quiet, compact=compact, verbose=verbose))
 
 
