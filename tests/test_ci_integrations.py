@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tfcheck import __version__
 
 yaml = pytest.importorskip("yaml")
 
@@ -27,10 +26,11 @@ def step(name_or_id: str) -> dict[str, Any]:
 
 
 def test_the_action_installs_a_pinned_release_with_a_pip_cache() -> None:
-    assert action()["inputs"]["version"]["default"] == __version__
+    # The release is the one the `uses:` ref pins; tfcheck itself is not fetched by name.
+    assert action()["inputs"]["version"]["default"] == "source"
     install = step("Install tfcheck")
     assert 'pip[@]}" "tfcheck==$TFCHECK_VERSION"' in install["run"]
-    # The checkout is installed only when asked for (version: source), not on every run.
+    # A PyPI release when a version number is given; else the pinned checkout.
     assert re.search(r'if \[ "\$TFCHECK_VERSION" = "source" \]; then\s+"\$\{pip\[@\]\}" "\$ACTION_PATH"',
                      install["run"])
     cache = step("Cache pip downloads")
