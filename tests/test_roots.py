@@ -52,6 +52,22 @@ def test_a_module_called_from_tf_json_is_not_a_root(tmp_path: Path) -> None:
     assert discover(tmp_path) == [f"{tmp_path.as_posix()}/app"]
 
 
+@pytest.mark.parametrize("text", [
+    '# module "prod" { source = "../prod" }\n',
+    '/* module "prod" {\n  source = "../prod"\n} */\n',
+    'locals {\n  doc = <<-EOT\n    module "prod" {\n      source = "../prod"\n    }\n  EOT\n}\n',
+    'resource "null_resource" "x" {\n  triggers = { source = "../prod" }\n}\n',
+])
+def test_a_call_that_terraform_would_not_make_hides_no_root(tmp_path: Path, text: str) -> None:
+    """A pull request cannot take a root out of a --recursive run by writing a module call in a
+    comment, a heredoc or an argument: only a module block's source calls a folder."""
+    for folder in ("prod", "tools"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "main.tf").write_text('resource "null_resource" "x" {}\n')
+    (tmp_path / "tools" / "main.tf").write_text(text)
+    assert discover(tmp_path) == [f"{tmp_path.as_posix()}/prod", f"{tmp_path.as_posix()}/tools"]
+
+
 def test_a_plan_beside_a_root_is_read_with_it(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "plans/platform-stack-large", tmp_path / "platform")
     shutil.copytree(FIXTURES / "roots/prod", tmp_path / "prod")

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfcheck.errors import InputError
+from tfcheck.errors import InputError, TfcheckError
 
 PLAN_NAME = "plan.json"
 """A plan beside a root module's .tf files, read with them when --recursive finds that root."""
 _SKIP = {".terraform", ".git", "node_modules"}
 _MAX_TF_BYTES = 20 * 1024 * 1024
-# A local module call: `source = "./x"` or `"../x"` (HCL), `"source": "./x"` (JSON). Terraform
-# takes only these two prefixes as local paths; registry and git sources name no folder here.
-# A regular expression, not the parser: discovery must stay cheap on a large monorepo, and a
-# call in a comment only makes a folder count as a module, which errs towards checking less twice.
-_LOCAL_SOURCE = re.compile(r'"?\bsource"?\s*[=:]\s*"(\.\.?/[^"]*)"')
+# Terraform takes only `./` and `../` sources as local paths; registry and git sources name no folder.
+_LOCAL = ("./", "../")
 
 
 @dataclass(frozen=True)
@@ -92,13 +88,41 @@ def discover(top: Path) -> list[str]:
 
 
 def _local_calls(file: Path) -> list[str]:
+    """The local sources of the module blocks of one file, as Terraform reads them.
+
+    The block scanner finds the `module` blocks (it knows strings, heredocs and comments: a call
+    written in a comment or a heredoc is no call), and only those are parsed. A file that cannot
+    be read or parsed calls nothing: its folder and the folders it names are then checked as
+    roots of their own, more rather than less (the check reports the file's error itself).
+    """
+    from tfcheck.terraform.eval.expressions import evaluate
+    from tfcheck.terraform.eval.scope import ModuleScope
+    from tfcheck.terraform.hcl.json_syntax import parse_json
+    from tfcheck.terraform.hcl.outline import split_blocks
+    from tfcheck.terraform.hcl.parse import parse_text
+
     try:
         if file.stat().st_size > _MAX_TF_BYTES:
             return []  # the reader refuses it later, with its own clear error
-        text = file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = file.read_text(encoding="utf-8-sig")
+        if file.name.endswith(".json"):
+            blocks = parse_json(text, str(file))
+        else:
+            spans = split_blocks(text)
+            if spans is None:
+                blocks = parse_text(text, str(file))
+            else:
+                blocks = [b for s in spans if s.type == "module"
+                          for b in parse_text(text[s.start:s.end] + "\n", str(file))]
+    except (OSError, UnicodeDecodeError, TfcheckError):
         return []
-    return _LOCAL_SOURCE.findall(text)
+    out = []
+    for block in blocks:
+        if block.type == "module" and "source" in block.attrs:
+            source = evaluate(block.attrs["source"].expr, ModuleScope({}))
+            if isinstance(source, str) and source.startswith(_LOCAL):
+                out.append(source)
+    return out
 
 
 def _with_plan(folder: str) -> str:
