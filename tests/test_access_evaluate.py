@@ -280,3 +280,15 @@ def test_a_replica_is_asked_in_its_own_region() -> None:
                            {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}))
     assert refusals(secret, east_only, frozenset({OWNER}), EAST) == {}
     assert refusals(secret, east_only, frozenset({OWNER}), west)["222222222222"].certain
+
+
+def test_a_key_scoped_to_the_secrets_own_arn_reference_fits_it() -> None:
+    """A key condition on kms:EncryptionContext:SecretARN = aws_secretsmanager_secret.db.arn
+    (known after apply) is the secret's own ARN: met for it, not for a replica or another secret."""
+    own = Target("us-east-1", EAST.arn, refs=frozenset({"aws_secretsmanager_secret.db.arn"}))
+    secret = parse_policy(doc(allow({"AWS": "222222222222"}, GET)))
+    key = _key(allow({"AWS": "222222222222"}, "kms:Decrypt", {"StringEquals": {
+        "kms:EncryptionContext:SecretARN": UnknownLeaf("aws_secretsmanager_secret.db.arn")}}))
+    assert refusals(secret, key, frozenset({OWNER}), own) == {}
+    other = Target("us-east-1", EAST.arn, refs=frozenset({"aws_secretsmanager_secret.other.arn"}))
+    assert not refusals(secret, key, frozenset({OWNER}), other)["222222222222"].certain

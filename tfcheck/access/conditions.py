@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tfcheck.access.match import Known, Tri, Vague, arn_like, equals, like, tri_all, tri_any, tri_not
-from tfcheck.access.request import Request, is_chosen
+from tfcheck.access.request import ENCRYPTION_CONTEXT, Request, is_chosen
 from tfcheck.iam.policy import Condition, Leaf
 from tfcheck.model.resource import UnknownLeaf
 
@@ -95,7 +95,9 @@ def _one(matcher: Matcher, negated: bool, value: Known, wanted: tuple[Leaf, ...]
     answers: list[Tri] = []
     for w in wanted:
         if isinstance(w, UnknownLeaf):
-            answers.append(None)
+            # The secret's own ARN, compared with the ARN Secrets Manager sends: the same value.
+            same = w.text in req.same and value == req.context.get(ENCRYPTION_CONTEXT + "secretarn")
+            answers.append(True if same else None)
             continue
         expanded = _substitute(w, req)
         answers.append(None if expanded is None else matcher(value, expanded))

@@ -61,6 +61,8 @@ class Request:
     """Keys AWS sets; a key missing here is one tfcheck cannot tell (unknown, not absent)."""
     absent: frozenset[str] = frozenset()
     """Keys AWS does not set for this request."""
+    same: frozenset[str] = frozenset()
+    """Unknown policy values that are the secret's ARN in this request (Target.refs)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class Target:
     arn: Known
     """The secret's ARN in that region (Vague when created by this plan: AWS adds a suffix)."""
     partition: str = "aws"
+    refs: frozenset[str] = frozenset()
+    """The expressions that are this ARN (`aws_secretsmanager_secret.db.arn`): a policy value
+    known after apply that is one of them is the ARN itself, whatever AWS names it."""
 
 
 def principal_context(caller: Caller) -> dict[str, Known | tuple[str, ...]]:
@@ -131,7 +136,7 @@ def kms_request(caller: Caller, action: str, target: Target) -> Request:
         "kms:encryptioncontextkeys": ("SecretARN", "SecretVersionId"),
     })
     absent = _absent(caller, _DIRECT_ABSENT - {"kms:viaservice"})
-    return Request(caller, action, ctx, absent | {"kms:grantoperations", "kms:requestalias"})
+    return Request(caller, action, ctx, absent | {"kms:grantoperations", "kms:requestalias"}, target.refs)
 
 
 def direct_kms_request(caller: Caller, action: str, region: Known) -> Request:

@@ -35,7 +35,8 @@ def secret_target(secret: Resource | None, owners: frozenset[str], mine: frozens
     shape = (f"arn:{partition}:secretsmanager:{region or '*'}:{account}:secret:"
              f"{name + '-??????' if isinstance(name, str) else '*'}")
     what = secret.address if secret is not None else "the secret"
-    return Target(where, Vague(shape, f"the ARN of {what} (known after apply)"), partition)
+    refs = frozenset({f"{secret.address}.arn", f"{secret.address}.id"}) if secret is not None else frozenset()
+    return Target(where, Vague(shape, f"the ARN of {what} (known after apply)"), partition, refs)
 
 
 def replica_target(primary: Target, region: str | None) -> Target:
