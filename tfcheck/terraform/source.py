@@ -21,6 +21,7 @@ from tfcheck.terraform.eval.scope import Evaluated, ModuleScope, SensitiveTracke
 from tfcheck.terraform.eval.variables import RootVariables
 from tfcheck.terraform.files import max_file_size, read_limited
 from tfcheck.terraform.hcl.cache import ParseCache, enabled_by_environment, parse_files
+from tfcheck.terraform.hcl.grammar_cache import refuse_folder
 from tfcheck.terraform.hcl.ignores import Ignore, scan_ignores
 from tfcheck.terraform.hcl.parse import Block
 from tfcheck.terraform.plan.read import paused_gc
@@ -59,6 +60,8 @@ class HclLoader:
                  cache: bool = True, keep: frozenset[str] | None = None,
                  plan: Graph | None = None) -> None:
         self.cache = ParseCache() if cache and enabled_by_environment() else None
+        if self.cache is None:
+            refuse_folder()  # nor lark's grammar from the cache folder
         self.keep = keep
         self.only = unknown_attributes(plan) if plan is not None else None
         self.plan_keys = plan_keys(plan) if plan is not None else None
