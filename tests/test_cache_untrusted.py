@@ -107,7 +107,7 @@ def _builds(grammar: Path) -> tuple[list[int], Any]:
         calls.append(1)
         return Lark(grammar.read_text(), parser="lalr")
 
-    return calls, lambda: grammar_cache.load_or_build(grammar, build, {}, "v", True)
+    return calls, lambda: grammar_cache.load_or_build(grammar.read_text(), build, {}, "v", True)
 
 
 def test_the_grammar_file_is_used_only_while_private_and_matching(

@@ -18,6 +18,13 @@ from tfcheck.terraform.eval import (
     collection_functions,  # noqa: F401
     string_functions,  # noqa: F401
 )
+from tfcheck.terraform.eval.budget import (
+    MAX_STRING,
+    BudgetExceeded,
+    charge_items,
+    charge_string,
+    measure,
+)
 from tfcheck.terraform.eval.function_registry import (
     FUNCTIONS,
     Caller,
@@ -60,12 +67,26 @@ def call_function(name: str, args: list[Value], caller: Caller, text: Callable[[
     if len(args) < func.min_args or (func.max_args is not None and len(args) > func.max_args):
         return Unknown(text(), error=f"wrong number of arguments to {name}")
     unknown = None if func.tolerant else pick_unknown(args)
+    # cty refines the unknown result of a function as not null, unless it may return null.
+    not_null = name not in MAY_RETURN_NULL
     if unknown is not None:
-        return Unknown(text(), error=unknown.error)
+        return Unknown(text(), error=unknown.error, not_null=not_null)
     try:
+        if measure(args, MAX_STRING) > MAX_STRING:  # what encoding or joining them would copy
+            raise BudgetExceeded(f"the arguments of {name}() hold more than {MAX_STRING} "
+                                 "characters and elements")
         result = func.impl(caller, *args) if func.needs_caller else func.impl(*args)
+        if isinstance(result, str):
+            charge_string(len(result))
+        elif isinstance(result, (list, dict)):
+            charge_items(len(result))
+    except BudgetExceeded as exc:  # the call that spent it is the expression to name
+        raise exc.at(None, None, " ".join(text().split())[:160]) from None
+    except MemoryError:  # never an unknown that could pass: the budget says why
+        raise BudgetExceeded(f"{name}() ran out of memory").at(
+            None, None, " ".join(text().split())[:160]) from None
     except NeedKnown as exc:
-        return Unknown(text(), error=exc.unknown.error)
+        return Unknown(text(), error=exc.unknown.error, not_null=not_null)
     except Unsupported:
         return Unknown(text())
     except InputError:  # a path out of the scanned tree (confine): the run stops, nothing is read
@@ -75,8 +96,13 @@ def call_function(name: str, args: list[Value], caller: Caller, text: Callable[[
     except Exception:  # noqa: BLE001 - input is untrusted: a function's flaw must not end the run
         return Unknown(text())
     if isinstance(result, Unknown) and not result.text:  # made here (jsonencode, file): name the call
-        return Unknown(text(), result.partial, result.error)
+        return Unknown(text(), result.partial, result.error, not_null=not_null)
     return result
+
+
+#: Functions whose result may be null (an element or a looked-up value of a collection).
+MAY_RETURN_NULL = frozenset({"lookup", "element", "one", "try", "coalesce", "sensitive",
+                             "nonsensitive", "tomap", "toset", "tolist", "type"})
 
 
 # --- encoding and conversion ---------------------------------------------------------------------

@@ -40,14 +40,14 @@ _DROPPED_OPTIONS = ("postlex",)
 """Options that are objects: given again on every load, never stored."""
 
 
-def load_or_build(grammar: Path, build: Callable[[], Lark], load_options: dict[str, Any],
+def load_or_build(grammar: str, build: Callable[[], Lark], load_options: dict[str, Any],
                   versions: str, use_folder: bool) -> Lark:
     """The parser from the per-user folder when a trusted file there matches, else built (and
     stored there for the next run)."""
     folder = cache_directory() / "grammar"
     if not use_folder or not _FOLDER_ALLOWED[0] or not _private_folder(folder):
         return build()
-    key = hashlib.sha256(grammar.read_bytes() + f"\0{lark.__version__}\0{versions}\0{FORMAT}".encode())
+    key = hashlib.sha256(f"{grammar}\0{lark.__version__}\0{versions}\0{FORMAT}".encode())
     path = folder / f"hcl2-{key.hexdigest()[:32]}.json"
     with contextlib.suppress(Exception):  # anything wrong with the file: build it again
         if _private_file(path):

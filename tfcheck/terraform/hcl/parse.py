@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from lark.exceptions import (
 )
 
 from tfcheck.errors import InputError
+from tfcheck.terraform.hcl.heredoc import grammar_terminals
 
 _LABEL_OPTIONS = SerializationOptions(strip_string_quotes=True)
 class Attr:
@@ -108,10 +110,10 @@ def parser() -> Lark:
     """python-hcl2's grammar without lark's position tracking on every node, which takes half of
     lark's parse: only blocks and attributes need a line (_mark_lines)."""
     options: dict[str, Any] = {"propagate_positions": False, "postlex": PostLexer()}
+    text = grammar()
 
     def build(cache: str | bool = False) -> Lark:
-        return Lark.open("hcl2.lark", parser="lalr", cache=cache, rel_to=hcl2_parser.__file__,
-                         **options)
+        return Lark(text, parser="lalr", cache=cache, **options)
 
     here = install_cache()
     if here is not None:
@@ -120,9 +122,20 @@ def parser() -> Lark:
     from tfcheck.terraform.hcl.grammar_cache import load_or_build
 
     version = sys.version_info
-    grammar = Path(hcl2_parser.__file__).with_name("hcl2.lark")
-    return load_or_build(grammar, build, options, f"{hcl2_version()}\0py{version.major}{version.minor}",
+    return load_or_build(text, build, options, f"{hcl2_version()}\0py{version.major}{version.minor}",
                          enabled_by_environment())
+
+
+def grammar() -> str:
+    """python-hcl2's grammar, with heredocs ending where Terraform ends them (heredoc.py): its
+    own ending (only spaces and tabs before the marker, nothing after it) read every block after
+    `EOT  ` or a form feed before `EOT` as heredoc text, where Terraform reads blocks."""
+    text = (Path(hcl2_parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    for name, definition in grammar_terminals().items():
+        text, count = re.subn(rf"(?m)^{name} *:.*$", definition.replace("\\", "\\\\"), text)
+        if count != 1:  # a python-hcl2 release that renamed it: better no parser than a wrong one
+            raise RuntimeError(f"python-hcl2's grammar has no single {name} terminal")
+    return text
 
 
 def install_cache() -> Path | None:
