@@ -256,6 +256,13 @@ def main(argv: list[str] | None = None) -> None:
     except RecursionError:
         typer.echo("tfcheck: error: input nested too deeply", err=True)
         sys.exit(2)
+    except OSError as err:  # the file system refused a path (too long, a FIFO, no permission)
+        name = str(err.filename) if err.filename is not None else ""
+        if len(name) > 160:  # a name of thousands of characters says no more than its ends
+            name = f"{name[:80]}…{name[-60:]}"
+        where = f"{name}: " if name else ""
+        typer.echo(f"tfcheck: error: {one_line(where + (err.strerror or str(err)))}", err=True)
+        sys.exit(2)
     except Exception as err:  # noqa: BLE001 - a bug must still end in one line, not a traceback
         if os.environ.get("TFCHECK_DEBUG"):
             raise

@@ -13,7 +13,7 @@ from tfcheck.model.graph import Graph, Unchecked
 from tfcheck.model.resource import Resource
 from tfcheck.terraform.addresses import Key, arn_account
 from tfcheck.terraform.aws.policy_document import PolicyDocumentError, render_policy_document
-from tfcheck.terraform.confine import confined
+from tfcheck.terraform.confine import confined, refuse_special, special
 from tfcheck.terraform.eval.budget import BudgetExceeded, charge_instances, evaluation_budget
 from tfcheck.terraform.eval.expressions import InstanceRef, Unknown, Value, evaluate
 from tfcheck.terraform.eval.from_plan import plan_keys, planned_instances, unknown_attributes
@@ -193,12 +193,15 @@ class HclLoader:
     def _blocks(self, directory: Path) -> list[Block]:
         directory = directory.resolve()
         if directory not in self._parsed:
+            # A FIFO or device named like a .tf file is refused, not skipped: Terraform reads it.
             files = sorted(p for p in [*directory.glob("*.tf"), *directory.glob("*.tf.json")]
-                           if p.is_file())
+                           if p.is_file() or special(p))
             items = []
             for path in files:
                 rel = self._rel(str(path))
-                confined(path, self.root, os.path.join(self.display, os.path.relpath(path, self.root)))
+                shown = os.path.join(self.display, os.path.relpath(path, self.root))
+                confined(path, self.root, shown)
+                refuse_special(path, shown)
                 items.append((path, os.path.join(self.display, rel), rel))
             blocks: list[Block] = []
             # From the parse cache, else parsed (several files at once on several processes).
@@ -307,9 +310,10 @@ def _modules_json(root: Path, display: str) -> dict[str, Path]:
     its own .terraform: each directory must stay inside the scanned tree)."""
     path = root / ".terraform" / "modules" / "modules.json"
     shown = os.path.join(display, ".terraform", "modules", "modules.json")
-    if not path.is_file():
+    if not path.is_file() and not special(path):
         return {}
     confined(path, root, shown)
+    refuse_special(path, shown)
     # What terraform init wrote: when it is not that, the modules are not there to analyse.
     try:
         doc = json.loads(read_limited(str(path), max_file_size(), str(path)))
