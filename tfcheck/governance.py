@@ -8,7 +8,6 @@ with its file and line, in every output format.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -74,8 +73,7 @@ def waivers_used(config: Config, waived: Iterable[Finding], inline: Mapping[str,
     out = []
     for w in config.waivers:
         hit = sorted(f.address or "(whole configuration)" for f in waived
-                     if f.fingerprint not in inline and f.rule == w.rule
-                     and fnmatch.fnmatchcase(f.address or "", w.address))
+                     if f.fingerprint not in inline and w.matches(f.rule, f.address, f.root))
         if hit:
             out.append(Decision("waiver", f"waiver of {w.rule} waives {', '.join(dict.fromkeys(hit))}: "
                                 f"{w.reason}", w.file, w.line, w.rule))

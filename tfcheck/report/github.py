@@ -11,11 +11,11 @@ from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Severity
 from tfcheck.governance import Decision
 from tfcheck.report import escape
-from tfcheck.report.common import counts, describe, is_suppressed, posix_path
+from tfcheck.report.common import counts, describe, is_suppressed, repo_path
 
 
 def render(result: Result) -> str:
-    lines = [_annotation(j) for j in result.judged]
+    lines = [_annotation(j, result) for j in result.judged]
     lines += [_governance(d) for d in result.governance]
     lines += [f"tfcheck: {counts(result)}"]
     return "\n".join(lines) + "\n"
@@ -30,15 +30,17 @@ def command(j: Judged) -> str:
     return "warning"
 
 
-def _annotation(j: Judged) -> str:
+def _annotation(j: Judged, result: Result) -> str:
     f = j.finding
     props: list[tuple[str, str]] = []
     if f.location:
-        props.append(("file", posix_path(f.location)))
+        props.append(("file", repo_path(f.location.path, result)))
         if f.location.line:
             props.append(("line", str(f.location.line)))
     props.append(("title", f"{f.rule}: {f.info.title}"))
     where = f"{f.address}: " if f.address else ""
+    if f.root:
+        where = f"[{f.root}] {where}"
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in props)
     return f"::{command(j)} {joined}::{escape_data(where + describe(j))}"
 

@@ -218,6 +218,13 @@ class HclLoader:
         try:
             return str(Path(path).resolve().relative_to(self.root))
         except ValueError:
+            pass
+        # A module outside the root (`source = "../modules/x"`, common in monorepos) is named
+        # from the root too ("../modules/x/main.tf"), never by an absolute path of this machine;
+        # a file that is a link out of the root keeps its own name.
+        try:
+            return os.path.relpath(os.path.abspath(path), self.root)
+        except ValueError:  # another drive (Windows)
             return path
 
     def _location(self, block: Block) -> tuple[str, int, dict[str, int]]:
