@@ -183,9 +183,9 @@ def test_cases(directory: Annotated[str, typer.Argument(
     except TfcheckError as err:
         _fail(err)
     for r in results:
-        typer.echo(f"{'PASS' if r.passed else 'FAIL'}  {r.case}")
+        typer.echo(f"{'PASS' if r.passed else 'FAIL'}  {one_line(str(r.case))}")
         for problem in r.problems:
-            typer.echo(f"      {problem}")
+            typer.echo(f"      {one_line(problem)}")
     failed = sum(1 for r in results if not r.passed)
     typer.echo(f"{len(results) - failed} passed, {failed} failed")
     raise typer.Exit(1 if failed else 0)
@@ -276,7 +276,7 @@ def _post(result: Result, send: Callable[[], str], request: CheckRequest, code: 
         done = send()
     except TfcheckError as err:
         _fail(err)
-    typer.echo(f"tfcheck: {done}", err=True)
+    typer.echo(f"tfcheck: {one_line(done)}", err=True)  # the comment's URL is the server's word
     raise typer.Exit(code)
 
 
