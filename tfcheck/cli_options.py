@@ -49,6 +49,9 @@ _OPTIONS: list[tuple[str, Any, Any]] = [
         "--var-file", help="A .tfvars file for a directory input (repeatable).")], None),
     ("var", Annotated[list[str] | None, typer.Option(
         "--var", help="NAME=VALUE for a directory input's variable (repeatable).")], None),
+    ("workspace", Annotated[str | None, typer.Option(
+        "--workspace", help="terraform.workspace of a directory input (default: $TF_WORKSPACE, "
+                            "else default).")], None),
     ("config", Annotated[str | None, typer.Option(
         "--config", help="tfcheck.hcl to use (default: ./tfcheck.hcl, else one in a scanned root).")],
      None),
@@ -99,7 +102,8 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
 
 def _request(*, inputs: list[str], account_id: list[str] | None, output: list[str] | None,
              override: list[str] | None, override_reason: str, source: str | None, no_source: bool,
-             var_file: list[str] | None, var: list[str] | None, config: str | None,
+             var_file: list[str] | None, var: list[str] | None, workspace: str | None,
+             config: str | None,
              baseline: str | None, write_baseline: str | None, no_cache: bool,
              max_file_size: str) -> CheckRequest:
     if override and not override_reason.strip():
@@ -109,7 +113,7 @@ def _request(*, inputs: list[str], account_id: list[str] | None, output: list[st
                       source=source, use_source=not no_source, var_files=var_file or [],
                       variables=var or [], config=config, baseline=baseline,
                       write_baseline=write_baseline, use_cache=not no_cache,
-                      max_file_size=parse_size(max_file_size))
+                      max_file_size=parse_size(max_file_size), workspace=workspace)
     return CheckRequest(options, parse_outputs(output))
 
 

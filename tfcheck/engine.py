@@ -43,6 +43,8 @@ class Options:
     use_cache: bool = True
     """Use the HCL parse cache (--no-cache turns it off)."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    workspace: str | None = None
+    """--workspace: `terraform.workspace` of a directory input (else TF_WORKSPACE, "default")."""
     """--max-file-size: no input file larger than this is read (inputs.files.read_limited)."""
 
 
@@ -79,7 +81,8 @@ def _check(options: Options) -> Result:
     notes: list[str] = []
     for path in options.inputs:
         graph = read(path, ReadOptions(options.account_ids, options.var_files, options.variables,
-                                       options.source, options.use_source, options.use_cache, keep))
+                                       options.source, options.use_source, options.use_cache, keep,
+                                       options.workspace))
         notes += graph.notes
         facts = build_facts(graph, extra, frozenset(config.trusted))
         for source in graph.owner_sources:

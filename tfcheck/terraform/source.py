@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -40,7 +41,8 @@ def has_terraform_files(directory: Path) -> bool:
 def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Sequence[str] = (),
                    variables: Sequence[str] = (), plan_variables: Mapping[str, Value] | None = None,
                    display: str | None = None, cache: bool = True,
-                   keep: frozenset[str] | None = None, plan: Graph | None = None) -> Graph:
+                   keep: frozenset[str] | None = None, plan: Graph | None = None,
+                   workspace: str | None = None) -> Graph:
     """The root module at `root` (subfolders count only when called as modules).
 
     `cache`: use the parse cache (hcl.cache), unless TFCHECK_NO_CACHE is set.
@@ -53,7 +55,7 @@ def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Se
     with paused_gc(), evaluation_budget():  # paused: many objects, few cycles worth collecting
         try:
             return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
-                             shown, cache, keep, plan).load()
+                             shown, cache, keep, plan, workspace).load()
         except BudgetExceeded as exc:
             expression = f" in `{exc.expression}`" if exc.expression else ""
             raise InputError(f"evaluation budget exceeded: {exc.what}{expression}",
@@ -66,8 +68,10 @@ class HclLoader:
     def __init__(self, root: Path, account_ids: Sequence[str], var_files: Sequence[str],
                  variables: Sequence[str], plan_variables: Mapping[str, Value], display: str,
                  cache: bool = True, keep: frozenset[str] | None = None,
-                 plan: Graph | None = None) -> None:
+                 plan: Graph | None = None, workspace: str | None = None) -> None:
         self.cache = ParseCache() if cache and enabled_by_environment() else None
+        # As Terraform: TF_WORKSPACE selects the workspace when no other choice is made.
+        self.workspace = workspace or os.environ.get("TF_WORKSPACE") or "default"
         self.keep = keep
         self.only = unknown_attributes(plan) if plan is not None else None
         self.plan_keys = plan_keys(plan) if plan is not None else None
@@ -219,17 +223,21 @@ class HclLoader:
                              else nested.type, nested.line)
         return block.file, block.line, lines
 
-    def computed(self, block: Block, args: Callable[[], dict[str, Value]]
-                 ) -> dict[str, Callable[[], Value]]:
-        """Attributes a data source computes that tfcheck knows without AWS."""
+    def computed(self, block: Block, args: Callable[[], dict[str, Value]],
+                 region: str | None = None) -> dict[str, Callable[[], Value]]:
+        """Attributes a data source computes that tfcheck knows without AWS (`region`: of its
+        provider, when known)."""
         if block.type != "data":
             return {}
         kind = block.labels[0]
         if kind == "aws_caller_identity":
             return {"account_id": lambda: self.owner_value, "id": lambda: self.owner_value}
         if kind == "aws_partition":
-            return {"partition": lambda: "aws", "id": lambda: "aws",
-                    "dns_suffix": lambda: "amazonaws.com"}
+            # The partition of the provider's region; never a guess (an unknown region, or one
+            # of no known partition, leaves it unknown).
+            partition, suffix = _partition_of(region)
+            return {"partition": lambda: partition, "id": lambda: partition,
+                    "dns_suffix": lambda: suffix}
         if kind == "aws_region":
             return {"name": lambda: self.region, "id": lambda: self.region,
                     "region": lambda: self.region}
@@ -331,3 +339,22 @@ def _meta_argument(block: Block) -> str:
 def _call_address(module: ModuleInstance, name: str) -> str:
     """A module call's address within its (expanded) parent: `module.a["x"].module.b`."""
     return f"{module.address}.module.{name}" if module.address else f"module.{name}"
+
+
+# Region prefixes of the partitions other than `aws`, longest first, with their DNS suffixes.
+_PARTITIONS = (("us-isob-", "aws-iso-b", "sc2s.sgov.gov"), ("us-isof-", "aws-iso-f", "csp.hci.ic.gov"),
+               ("eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"), ("us-iso-", "aws-iso", "c2s.ic.gov"),
+               ("us-gov-", "aws-us-gov", "amazonaws.com"), ("cn-", "aws-cn", "amazonaws.com.cn"))
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
+
+
+def _partition_of(region: str | None) -> tuple[Value, Value]:
+    """data.aws_partition's partition and dns_suffix in a provider region; unknown when the
+    region is (a region of the provider's environment, or not a region name)."""
+    if region is None or not _REGION.fullmatch(region):
+        return Unknown("data.aws_partition (the provider's region is not known)"), \
+            Unknown("data.aws_partition.dns_suffix")
+    for prefix, partition, suffix in _PARTITIONS:
+        if region.startswith(prefix):
+            return partition, suffix
+    return "aws", "amazonaws.com"

@@ -178,7 +178,7 @@ class ModuleInstance:
             "local": Lazy(lambda: list(self.locals), self._local, self.tracker, "local"),
             "path": {"module": str(self.dir), "root": str(self.loader.root),
                      "cwd": str(self.loader.root)},
-            "terraform": {"workspace": "default"},
+            "terraform": {"workspace": self.loader.workspace},
             "module": _Calls(self),
             "data": _Types(self, "data"),
         }
@@ -230,7 +230,8 @@ class ModuleInstance:
         scope = self.instance_scope(inst)
         names = [a for a in block.attrs if a not in META_ARGS]
         names += sorted({b.type for b in block.blocks if b.type not in ("lifecycle", "dynamic")})
-        extra = self.loader.computed(block, lambda: self.loader.argument_values(block, scope)[0])
+        extra = self.loader.computed(block, lambda: self.loader.argument_values(block, scope)[0],
+                                     self.region_of(block))
         return InstanceRef(self.resource_address(block, inst.key), Attributes(
             names, lambda attr: self.loader.attribute(block, attr, scope), extra))
 
