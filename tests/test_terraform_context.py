@@ -99,3 +99,31 @@ def test_workspace_on_the_command_line_selects_what_is_checked(cli, tmp_path: Pa
     assert cli(str(tmp_path), "--no-cache", "--workspace", "prod").code == 1
     monkeypatch.setenv("TF_WORKSPACE", "prod")
     assert cli(str(tmp_path), "--no-cache").code == 1
+
+
+def test_the_report_names_where_each_owner_came_from(cli, tmp_path: Path) -> None:
+    """--account-id replaces the owners the configuration suggests, and the report says so."""
+    case = Path(__file__).parent.parent / "fixtures" / "hcl" / "owner-is-the-secret-providers-account"
+    derived = cli(str(case), "--no-cache")
+    assert "owner account: 111111111111 (allowed_account_ids at main.tf:10)\n" in derived.out
+    given = cli(str(case), "--no-cache", "--account-id", "333333333333")
+    assert "owner account: 333333333333 (--account-id)\n" in given.out
+    assert given.code == 0
+
+
+def test_a_plan_takes_owners_from_the_providers_that_create_the_secrets(cli, tmp_path: Path) -> None:
+    """fixtures/plans/two-provider-aliases creates its secrets with aws.primary and aws.dr; an
+    account the unused default provider is allowed does not make the consumer the owner's."""
+    import json
+
+    plan = json.loads((Path(__file__).parent.parent / "fixtures" / "plans" / "two-provider-aliases"
+                       / "plan.json").read_text())
+    plan["configuration"]["provider_config"]["aws"]["expressions"] = {
+        "allowed_account_ids": {"constant_value": ["222222222222"]}}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    result = cli(str(tmp_path / "plan.json"), "--format", "json")
+    assert result.code == 1, result.out
+    found = {(f["rule"], f["address"], f["outcome"]) for f in json.loads(result.out)["findings"]}
+    assert ("cross-account-secret-without-cmk", "module.dr_secret.aws_secretsmanager_secret_policy.this[0]",
+            "blocking") in found
+    assert json.loads(result.out)["owner_accounts"] == ["111111111111 (data.aws_caller_identity.current)"]

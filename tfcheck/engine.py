@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -72,9 +73,12 @@ def _check(options: Options) -> Result:
     check_overrides(options.overrides, levels)
     infos = {info.id: _in_force(info, config.rules.get(info.id, RuleSettings()))
              for info in [*(r.info() for r in rules), *(c.info() for c in custom)]}
-    extra = frozenset([*options.account_ids, *config.owners])
-    owners = {a: f"{a} (--account-id)" for a in options.account_ids}
-    owners.update({a: f"{a} ({config.file})" for a in config.owners if a not in owners})
+    # Owner accounts said outright replace what the input suggests (--account-id before the
+    # configuration's accounts.owner): every account some provider assumes a role into is not
+    # "yours", and a pipeline that names its account must not have it widened.
+    given = list(options.account_ids) or list(config.owners)
+    extra = frozenset(given)
+    owners = {a: f"{a} ({'--account-id' if options.account_ids else config.file})" for a in given}
     findings: list[Finding] = []
     inline: dict[str, str] = {}
     owner_known, secrets = True, 0
@@ -84,8 +88,10 @@ def _check(options: Options) -> Result:
                                        options.source, options.use_source, options.use_cache, keep,
                                        options.workspace))
         notes += graph.notes
+        if extra:
+            graph = dataclasses.replace(graph, owner_accounts=frozenset())
         facts = build_facts(graph, extra, frozenset(config.trusted))
-        for source in graph.owner_sources:
+        for source in () if extra else graph.owner_sources:
             owners.setdefault(source.split(" ", 1)[0], source)
         owner_known = owner_known and facts.owner_known
         secrets += len({sf.secret.address for sf in facts.secrets if sf.secret})

@@ -81,6 +81,8 @@ class HclLoader:
         self.owner_value = account_ids[0] if account_ids else OWNER_PLACEHOLDER
         self.unchecked: list[Unchecked] = []
         self._module_dirs: dict[tuple[str, str], Path | None] = {}
+        self.secret_providers: set[str] = set()
+        """The provider configurations that create secrets and secret policies."""
         self.ignores: list[Ignore] = []
         self._parsed: dict[Path, list[Block]] = {}
         self._root_vars = RootVariables(self.root, self._blocks(self.root), var_files, variables,
@@ -90,9 +92,10 @@ class HclLoader:
 
     def load(self) -> Graph:
         root = ModuleInstance(self, (), self.root, self._blocks(self.root), self._root_vars.value)
-        owners, sources = self._provider_facts(root)
+        accounts = self._provider_accounts(root)
         resources: list[Resource] = []
         self._walk(root, resources, 0)
+        owners, sources = _owners(accounts, self.secret_providers)
         callers = sorted(r.address for r in resources
                          if r.mode == "data" and r.type == "aws_caller_identity")
         return Graph.build(resources, source=self.display, owner_accounts=frozenset(owners),
@@ -136,6 +139,8 @@ class HclLoader:
                     Location(block.file, block.line, self.display)))
             return
         charge_instances(len(found))
+        if block.labels[0] in _SECRET_TYPES and found:
+            self.secret_providers.add(module.provider_key_of(block))
         for inst, ref in found:
             names = None if self.only is None else self.only.get(ref.address, frozenset())
             out.append(build_resource(module, block, inst, ref, self._location(block), names))
@@ -166,7 +171,8 @@ class HclLoader:
             return self.tracker.evaluate(attr.expr, scope)
 
         child = ModuleInstance(self, parent.segs + ((name, key),), directory,
-                               self._blocks(directory), inputs, parent.child_providers(call), parent)
+                               self._blocks(directory), inputs, parent.child_providers(call), parent,
+                               parent.child_provider_keys(call))
         return child
 
     def _module_dir(self, parent: ModuleInstance, name: str, call: Block) -> Path | None:
@@ -272,10 +278,15 @@ class HclLoader:
         refs = [r for links in nested.refs.values() for r in links]
         return nested.values.get(name, []), refs, nested.sensitive
 
-    def _provider_facts(self, root: ModuleInstance) -> tuple[list[str], list[str]]:
-        owners: dict[str, str] = {}
+    def _provider_accounts(self, root: ModuleInstance) -> dict[str, dict[str, str]]:
+        """Root provider configuration ("aws", "aws.mgmt") -> the accounts it may create
+        resources in (allowed_account_ids, the account of its assume_role), with where each is
+        said."""
+        out: dict[str, dict[str, str]] = {}
         for block in (b for b in root.blocks if b.type == "provider" and b.labels == ("aws",)):
             where = f"{block.file}:{block.line}"
+            alias = evaluate(block.attrs["alias"].expr, root.scope) if "alias" in block.attrs else None
+            owners = out.setdefault("aws" + (f".{alias}" if isinstance(alias, str) else ""), {})
             if "allowed_account_ids" in block.attrs:
                 ids = evaluate(block.attrs["allowed_account_ids"].expr, root.scope)
                 for account in ids if isinstance(ids, list) else []:
@@ -288,8 +299,7 @@ class HclLoader:
                         owners.setdefault(account, f"assume_role at {where}")
             if "alias" not in block.attrs and "region" in block.attrs:
                 self.region = evaluate(block.attrs["region"].expr, root.scope)
-        ordered = sorted(owners)
-        return ordered, [f"{a} ({owners[a]})" for a in ordered]
+        return out
 
 
 def _ancestors(module: ModuleInstance) -> list[Path]:
@@ -358,3 +368,20 @@ def _partition_of(region: str | None) -> tuple[Value, Value]:
         if region.startswith(prefix):
             return partition, suffix
     return "aws", "amazonaws.com"
+
+
+_SECRET_TYPES = frozenset({"aws_secretsmanager_secret", "aws_secretsmanager_secret_policy"})
+
+
+def _owners(accounts: dict[str, dict[str, str]], used: set[str]) -> tuple[list[str], list[str]]:
+    """The owner accounts with where each is said: those of the provider configurations that
+    create the secrets (the owner of a resource is the account of the provider that creates
+    it; a role another provider assumes into another account does not make that account
+    yours); of every provider when no secret is created here."""
+    chosen = [k for k in sorted(accounts) if k in used] if used else sorted(accounts)
+    owners: dict[str, str] = {}
+    for key in chosen:
+        for account, where in accounts[key].items():
+            owners.setdefault(account, where)
+    ordered = sorted(owners)
+    return ordered, [f"{a} ({owners[a]})" for a in ordered]
