@@ -14,6 +14,7 @@ from tfcheck.model.graph import Graph, Unchecked
 from tfcheck.model.resource import Resource
 from tfcheck.terraform.addresses import Key, arn_account
 from tfcheck.terraform.aws.policy_document import PolicyDocumentError, render_policy_document
+from tfcheck.terraform.confine import confined
 from tfcheck.terraform.eval.budget import BudgetExceeded, charge_instances, evaluation_budget
 from tfcheck.terraform.eval.expressions import InstanceRef, Unknown, Value, evaluate
 from tfcheck.terraform.eval.from_plan import plan_keys, planned_instances, unknown_attributes
@@ -87,7 +88,7 @@ class HclLoader:
         self._parsed: dict[Path, list[Block]] = {}
         self._root_vars = RootVariables(self.root, self._blocks(self.root), var_files, variables,
                                         plan_variables)
-        self._modules_json = _modules_json(self.root)
+        self._modules_json = _modules_json(self.root, display)
         self.region: Value = Unknown("provider region")
 
     def load(self) -> Graph:
@@ -179,9 +180,9 @@ class HclLoader:
         source = evaluate(call.attrs["source"].expr, ModuleScope({})) if "source" in call.attrs else None
         if isinstance(source, str) and source.startswith(("./", "../")):
             try:
-                directory = (parent.dir / source).resolve()
-            except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before 3.13)
-                raise InputError(f"module {name!r}: source {source!r} is a symbolic link loop",
+                directory = confined(parent.dir / source, self.root, source)
+            except InputError as err:  # a link loop, or a folder outside the scanned tree
+                raise InputError(f"module {name!r}: source {source!r} {err.message}",
                                  os.path.join(self.display, call.file), call.line) from None
             if not directory.is_dir():
                 raise InputError(f"module {name!r}: source {source!r} is not a directory",
@@ -204,6 +205,7 @@ class HclLoader:
             items = []
             for path in files:
                 rel = self._rel(str(path))
+                confined(path, self.root, os.path.join(self.display, os.path.relpath(path, self.root)))
                 items.append((path, os.path.join(self.display, rel), rel))
             blocks: list[Block] = []
             # From the parse cache, else parsed (several files at once on several processes).
@@ -220,6 +222,13 @@ class HclLoader:
         try:
             return str(Path(path).resolve().relative_to(self.root))
         except ValueError:
+            pass
+        # A module outside the root (`source = "../modules/x"`, common in monorepos) is named
+        # from the root too ("../modules/x/main.tf"), never by an absolute path of this machine;
+        # a file that is a link out of the root keeps its own name.
+        try:
+            return os.path.relpath(os.path.abspath(path), self.root)
+        except ValueError:  # another drive (Windows)
             return path
 
     def _location(self, block: Block) -> tuple[str, int, dict[str, int]]:
@@ -315,11 +324,14 @@ def _minified(value: Value) -> Value:
     return json.dumps(json.loads(value), separators=(",", ":")) if isinstance(value, str) else value
 
 
-def _modules_json(root: Path) -> dict[str, Path]:
-    """Module call keys -> directories, from what `terraform init` recorded."""
+def _modules_json(root: Path, display: str) -> dict[str, Path]:
+    """Module call keys -> directories, from what `terraform init` recorded (a checkout may carry
+    its own .terraform: each directory must stay inside the scanned tree)."""
     path = root / ".terraform" / "modules" / "modules.json"
+    shown = os.path.join(display, ".terraform", "modules", "modules.json")
     if not path.is_file():
         return {}
+    confined(path, root, shown)
     # What terraform init wrote: when it is not that, the modules are not there to analyse.
     try:
         doc = json.loads(read_limited(str(path), max_file_size(), str(path)))
@@ -329,7 +341,11 @@ def _modules_json(root: Path) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and entry.get("Dir"):
-            directory = (root / str(entry["Dir"])).resolve()
+            try:
+                directory = confined(root / str(entry["Dir"]), root, shown)
+            except InputError as err:
+                raise InputError(f"module {entry['Key']!r}: directory {str(entry['Dir'])!r} "
+                                 f"{err.message}", shown) from None
             if entry["Key"] and directory.is_dir():
                 out[entry["Key"]] = directory
     return out

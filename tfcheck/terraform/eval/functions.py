@@ -8,10 +8,10 @@ import math
 import os
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 
 from tfcheck.errors import InputError
+from tfcheck.terraform.confine import readable_by_functions
 
 # Importing the other function modules registers their functions.
 from tfcheck.terraform.eval import (
@@ -89,6 +89,8 @@ def call_function(name: str, args: list[Value], caller: Caller, text: Callable[[
         return Unknown(text(), error=exc.unknown.error, not_null=not_null)
     except Unsupported:
         return Unknown(text())
+    except InputError:  # a path out of the scanned tree (confine): the run stops, nothing is read
+        raise
     except (ValueError, TypeError, LookupError, ArithmeticError) as exc:
         return Unknown(text(), error=f"{name}: {exc}")
     except Exception:  # noqa: BLE001 - input is untrusted: a function's flaw must not end the run
@@ -160,38 +162,21 @@ def _path(caller: Caller, path: Value) -> Path:
     return Path(base) / target if base is not None and not target.is_absolute() else target
 
 
-@lru_cache(maxsize=64)
-def _repository(root: Path) -> Path:
-    """The git work tree holding the root module (its modules may be anywhere in it), else the
-    root module's own directory."""
-    for folder in (root, *root.parents):
-        if (folder / ".git").exists():
-            return folder
-    return root
-
-
 def _confined(caller: Caller, path: Value) -> Path | None:
-    """Where `path` leads, when a configuration may read there: inside the repository of the root
-    module, outside .git and Terraform's working data (but its modules); else None.
-
-    The configuration is untrusted input: file("/proc/self/environ"), "~/.aws/credentials" or
-    ".git/config" would put the CI's credentials into a report (in a principal ARN built from them).
-    """
+    """Where `path` leads, when a configuration may read there (confine.readable_by_functions: in
+    the scanned tree, not git's or Terraform's data, not a plan or state); None when there is no
+    root to judge from. Anywhere else is an input error: the configuration is untrusted input, and
+    file("/proc/self/environ") or "~/.aws/credentials" would put the CI's credentials into a report."""
     root = caller.root_dir()
     if root is None:
         return None
-    try:
-        real = _path(caller, path).resolve()
-        inside = real.relative_to(_repository(Path(root).resolve())).parts
-    except (OSError, RuntimeError, ValueError):  # a link loop, or outside the repository
-        return None
-    hidden = ".git" in inside or (".terraform" in inside and "modules" not in inside)
-    return None if hidden else real
+    written = to_string(path)
+    return readable_by_functions(_path(caller, path), Path(root), written)
 
 
 def _read(caller: Caller, path: Value) -> Value:
     target = _confined(caller, path)
-    # Absent here (it may exist where Terraform runs), not for us to read, or not a file.
+    # Absent here (it may exist where Terraform runs), or not a file.
     if target is None or not target.is_file():
         return Unknown("")
     try:
