@@ -111,7 +111,7 @@ def _check(options: Options) -> Result:
         notes += [f"{root.name}: {note}" if root.name else note for note in graph.notes]
         secrets |= sensitive_strings(graph)
         if extra:  # owners said outright replace what the input suggests
-            graph = replace(graph, owner_accounts=frozenset())
+            graph = replace(graph, owner_accounts=extra)
         # Each root has its own owner accounts: what one root proves says nothing of another.
         facts = build_facts(graph, extra, frozenset(config.trusted))
         for source in () if extra else graph.owner_sources:

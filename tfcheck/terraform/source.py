@@ -247,6 +247,15 @@ class HclLoader:
         kind = block.labels[0]
         if kind == "aws_caller_identity":
             return {"account_id": lambda: self.owner_value, "id": lambda: self.owner_value}
+        if kind == "aws_kms_key":
+            def manager() -> Value:
+                # Looked up by an alias of AWS's own (alias/aws/secretsmanager, or its ARN), the
+                # key is AWS-managed whatever AWS answers for the rest.
+                key_id = args().get("key_id")
+                if isinstance(key_id, str) and _AWS_ALIAS.match(key_id):
+                    return "AWS"
+                return Unknown(f"data.aws_kms_key.{block.labels[1]}.key_manager")
+            return {"key_manager": manager}
         if kind == "aws_partition":
             # The partition of the provider's region; never a guess (an unknown region, or one
             # of no known partition, leaves it unknown).
@@ -371,6 +380,7 @@ def _call_address(module: ModuleInstance, name: str) -> str:
 _PARTITIONS = (("us-isob-", "aws-iso-b", "sc2s.sgov.gov"), ("us-isof-", "aws-iso-f", "csp.hci.ic.gov"),
                ("eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"), ("us-iso-", "aws-iso", "c2s.ic.gov"),
                ("us-gov-", "aws-us-gov", "amazonaws.com"), ("cn-", "aws-cn", "amazonaws.com.cn"))
+_AWS_ALIAS = re.compile(r"^(?:arn:[\w-]+:kms:[\w-]*:\d*:)?alias/aws/")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
 
 
