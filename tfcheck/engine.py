@@ -138,7 +138,10 @@ def _check(options: Options) -> Result:
     judged, waiver_notes = judge(findings, owner_known=not unknown_owner, enforcement=enforcement,
                                  unknown_owner_roots=frozenset(unknown_owner))
     waived = [j.finding for j in judged if j.outcome is Outcome.WAIVED]
-    decisions += governance.from_config(config, {r.id: r.level for r in ALL_RULES})
+    decisions += governance.from_config(config, {r.id: r.level for r in ALL_RULES},
+                                        {r.id: r.severity for r in ALL_RULES})
+    decisions += governance.baselined(options.baseline, sum(
+        1 for j in judged if j.outcome is Outcome.BASELINED))
     decisions += governance.waivers_used(config, waived, inline)
     result = Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
                     secret_count, dict(options.overrides),

@@ -14,7 +14,7 @@ from tfcheck.model.graph import Graph, Unchecked
 from tfcheck.model.resource import Resource
 from tfcheck.terraform.addresses import Key, arn_account
 from tfcheck.terraform.aws.policy_document import PolicyDocumentError, render_policy_document
-from tfcheck.terraform.confine import confined
+from tfcheck.terraform.confine import confined, refuse_special, special
 from tfcheck.terraform.eval.budget import BudgetExceeded, charge_instances, evaluation_budget
 from tfcheck.terraform.eval.expressions import InstanceRef, Unknown, Value, evaluate
 from tfcheck.terraform.eval.from_plan import plan_keys, planned_instances, unknown_attributes
@@ -24,6 +24,7 @@ from tfcheck.terraform.eval.scope import Evaluated, ModuleScope, SensitiveTracke
 from tfcheck.terraform.eval.variables import RootVariables
 from tfcheck.terraform.files import max_file_size, read_limited
 from tfcheck.terraform.hcl.cache import ParseCache, enabled_by_environment, parse_files
+from tfcheck.terraform.hcl.grammar_cache import refuse_folder
 from tfcheck.terraform.hcl.ignores import Ignore, scan_ignores
 from tfcheck.terraform.hcl.parse import Block
 from tfcheck.terraform.plan.read import paused_gc
@@ -71,6 +72,8 @@ class HclLoader:
                  cache: bool = True, keep: frozenset[str] | None = None,
                  plan: Graph | None = None, workspace: str | None = None) -> None:
         self.cache = ParseCache() if cache and enabled_by_environment() else None
+        if self.cache is None:
+            refuse_folder()  # nor lark's grammar from the cache folder
         # As Terraform: TF_WORKSPACE selects the workspace when no other choice is made.
         self.workspace = workspace or os.environ.get("TF_WORKSPACE") or "default"
         self.keep = keep
@@ -200,12 +203,15 @@ class HclLoader:
     def _blocks(self, directory: Path) -> list[Block]:
         directory = directory.resolve()
         if directory not in self._parsed:
+            # A FIFO or device named like a .tf file is refused, not skipped: Terraform reads it.
             files = sorted(p for p in [*directory.glob("*.tf"), *directory.glob("*.tf.json")]
-                           if p.is_file())
+                           if p.is_file() or special(p))
             items = []
             for path in files:
                 rel = self._rel(str(path))
-                confined(path, self.root, os.path.join(self.display, os.path.relpath(path, self.root)))
+                shown = os.path.join(self.display, os.path.relpath(path, self.root))
+                confined(path, self.root, shown)
+                refuse_special(path, shown)
                 items.append((path, os.path.join(self.display, rel), rel))
             blocks: list[Block] = []
             # From the parse cache, else parsed (several files at once on several processes).
@@ -338,9 +344,10 @@ def _modules_json(root: Path, display: str) -> dict[str, Path]:
     its own .terraform: each directory must stay inside the scanned tree)."""
     path = root / ".terraform" / "modules" / "modules.json"
     shown = os.path.join(display, ".terraform", "modules", "modules.json")
-    if not path.is_file():
+    if not path.is_file() and not special(path):
         return {}
     confined(path, root, shown)
+    refuse_special(path, shown)
     # What terraform init wrote: when it is not that, the modules are not there to analyse.
     try:
         doc = json.loads(read_limited(str(path), max_file_size(), str(path)))
