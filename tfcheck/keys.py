@@ -52,7 +52,15 @@ class KeyResolver:
         if not targets:
             return KeyFacts(KeyKind.UNKNOWN, reason=f"{link_name} is unknown until apply and "
                             "does not refer to a key in this configuration")
-        return self._from_resource(targets[0], (), region)
+        found = [self._from_resource(target, (), region) for target in targets]
+        keys = {(f.kind, f.key.address if f.key else None) for f in found}
+        if len(keys) > 1:
+            # `var.x ? aws_kms_key.a.arn : aws_kms_key.b.arn`: either key, chosen at apply. The
+            # first is not the answer: both must allow the readers (issue 15).
+            names = ", ".join(sorted(t.address for t in targets))
+            return KeyFacts(KeyKind.UNKNOWN, reason=f"{link_name} is one of {names}, chosen "
+                            "at apply: each key must allow the readers")
+        return found[0]
 
     def replicas(self, secret: Resource) -> list[tuple[str | None, KeyFacts]]:
         """Each replica's region and key. A plan lists replicas (a set) in its own order, so
