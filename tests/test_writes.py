@@ -29,7 +29,7 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize("output", ["json=plan.json", "sarif=./link.json", "text=infra/main.tf",
-                                    "markdown=infra/terraform.tfvars"])
+                                    "markdown=infra/terraform.tfvars", "text=infra/modules/m/main.tf"])
 def test_an_output_over_an_input_is_refused_before_the_run(work: Path, cli, output: str) -> None:
     (work / "infra").mkdir()
     (work / "infra" / "main.tf").write_text("# mine\n")

@@ -48,18 +48,22 @@ def _marked(value: Any, marks: Any) -> Iterator[Any]:
             yield from _marked(item, mark)
 
 
-def _leaves(value: Any) -> Iterator[str]:
+def _leaves(value: Any, keys: bool = True) -> Iterator[str]:
+    """The strings of a sensitive value: its map keys too (a sensitive tags map hides its tag
+    names), but not a policy document's, which are IAM's vocabulary (Statement, StringEquals)."""
     if isinstance(value, dict):
         for key, item in value.items():
+            if keys and isinstance(key, str):
+                yield key
             if key not in _PUBLIC_KEYS:
-                yield from _leaves(item)
+                yield from _leaves(item, keys)
     elif isinstance(value, list):
         for item in value:
-            yield from _leaves(item)
+            yield from _leaves(item, keys)
     elif isinstance(value, str):
         if value.lstrip().startswith(("{", "[")):
             with contextlib.suppress(ValueError, RecursionError):
-                yield from _leaves(json.loads(value))
+                yield from _leaves(json.loads(value), keys=False)
                 return
         yield value
 
@@ -67,18 +71,39 @@ def _leaves(value: Any) -> Iterator[str]:
 def redact(value: T, secrets: Iterable[str]) -> T:
     """`value` (a Result, or any dataclass, tuple, dict or string in it) with every occurrence of
     a secret replaced by HIDDEN; longest secrets first, so one inside another goes whole."""
-    ordered = sorted(set(secrets), key=lambda s: (-len(s), s))
-    return _redact(value, ordered) if ordered else value
+    found = _Secrets(secrets)
+    return _redact(value, found) if found.by_head else value
 
 
-def _redact(value: Any, secrets: list[str]) -> Any:
+class _Secrets:
+    """Secrets indexed by their first MIN_LENGTH characters: one pass over a string finds any of
+    them, however many there are (a regular expression of a thousand alternatives takes seconds)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.by_head: dict[str, list[str]] = {}
+        for secret in sorted(set(secrets), key=lambda s: (-len(s), s)):  # longest first
+            if len(secret) >= MIN_LENGTH:
+                self.by_head.setdefault(secret[:MIN_LENGTH], []).append(secret)
+
+    def sub(self, text: str) -> str:
+        heads, parts, start, i = self.by_head, [], 0, 0
+        end = len(text) - MIN_LENGTH
+        while i <= end:
+            for secret in heads.get(text[i:i + MIN_LENGTH], ()):
+                if text.startswith(secret, i):
+                    parts += [text[start:i], HIDDEN]
+                    i = start = i + len(secret)
+                    break
+            else:
+                i += 1
+        return "".join([*parts, text[start:]]) if parts else text
+
+
+def _redact(value: Any, secrets: _Secrets) -> Any:
     if isinstance(value, Enum) or value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
-        for secret in secrets:
-            if secret in value:
-                value = value.replace(secret, HIDDEN)
-        return value
+        return secrets.sub(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {f.name: _redact(getattr(value, f.name), secrets)
                    for f in dataclasses.fields(value) if f.init and f.name not in _KEEP_FIELDS}

@@ -46,7 +46,8 @@ def refuse_inputs(outputs: Iterable[tuple[str, str]], inputs: Sequence[str],
     folders = [_real(p) for p in inputs if p != "-" and Path(p).is_dir()]
     for option, path in outputs:
         real = _real(path)
-        inside = any(real.parent == folder for folder in folders) and real.name.endswith(
+        # Anywhere below a scanned folder: its modules' .tf files are read too.
+        inside = any(real.is_relative_to(folder) for folder in folders) and real.name.endswith(
             _READ_IN_DIRECTORIES)
         if real in files or inside or real.is_dir():
             raise ConfigError(f"{option} {path}: that is an input of this run (or a folder), not a "

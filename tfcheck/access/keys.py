@@ -17,6 +17,7 @@ KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key")
 ALIAS_TYPES = ("aws_kms_alias",)
 # `alias/aws/…` names are reserved for AWS-managed keys; Secrets Manager's own is aws/secretsmanager.
 _AWS_ALIAS = re.compile(r"^(?:arn:[\w-]+:kms:[\w-]*:\d*:)?alias/aws/")
+_ALIAS_ARN = re.compile(r"^arn:[\w-]+:kms:(?P<region>[\w-]+):(?P<account>\d{12}):(?P<name>alias/.+)$")
 
 
 class KeyResolver:
@@ -52,7 +53,15 @@ class KeyResolver:
         if not targets:
             return KeyFacts(KeyKind.UNKNOWN, reason=f"{link_name} is unknown until apply and "
                             "does not refer to a key in this configuration")
-        return self._from_resource(targets[0], (), region)
+        found = [self._from_resource(target, (), region) for target in targets]
+        keys = {(f.kind, f.key.address if f.key else None) for f in found}
+        if len(keys) > 1:
+            # `var.x ? aws_kms_key.a.arn : aws_kms_key.b.arn`: either key, chosen at apply. The
+            # first is not the answer: both must allow the readers (issue 15).
+            names = ", ".join(sorted(t.address for t in targets))
+            return KeyFacts(KeyKind.UNKNOWN, reason=f"{link_name} is one of {names}, chosen "
+                            "at apply: each key must allow the readers")
+        return found[0]
 
     def replicas(self, secret: Resource) -> list[tuple[str | None, KeyFacts]]:
         """Each replica's region and key. A plan lists replicas (a set) in its own order, so
@@ -80,6 +89,12 @@ class KeyResolver:
         if _AWS_ALIAS.match(value):
             return KeyFacts(KeyKind.AWS_MANAGED, via=via, region=arn_region(value) or region)
         found = self.graph.by_value(value, KEY_TYPES + ALIAS_TYPES)
+        alias_arn = _ALIAS_ARN.match(value)
+        if not found and alias_arn and alias_arn["account"] in self.graph.owner_accounts:
+            # An alias ARN written out names the alias of that name in its region, when the
+            # account is the owner's (issue 15).
+            found = [r for r in self.graph.by_value(alias_arn["name"], ALIAS_TYPES)
+                     if r.region in (None, alias_arn["region"])]
         if region is not None and not value.startswith("arn:"):
             # A bare key id or alias name is looked up in the region that uses it.
             found = [r for r in found if r.region in (None, region)] or found

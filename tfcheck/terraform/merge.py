@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from tfcheck.model.graph import Graph
-from tfcheck.model.resource import Resource
+from tfcheck.model.resource import Link, Resource
 
 T = TypeVar("T")
 _KEYS = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
@@ -68,7 +68,8 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
     partial = {**{a: p for a, p in hcl.partial.items() if res.is_unknown(a)}, **res.partial}
     return replace(
         res, values=values, unknown=unknown, sensitive=sensitive, partial=partial,
-        links=_with_defaults(res.links, hcl.links), configured=configured | hcl.configured,
+        links=_narrowed(_with_defaults(res.links, hcl.links), hcl.links),
+        configured=configured | hcl.configured,
         region=res.region or hcl.region, constants=_with_defaults(res.constants, hcl.constants),
         location=hcl.location, lines=hcl.lines,
     )
@@ -77,3 +78,16 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
 def _with_defaults(known: dict[str, T], more: dict[str, T]) -> dict[str, T]:
     """`known`, then the entries of `more` it lacks (in that order, as the report's order follows)."""
     return {**known, **{k: v for k, v in more.items() if k not in known}}
+
+
+def _narrowed(links: dict[str, tuple[Link, ...]], hcl: dict[str, tuple[Link, ...]]
+              ) -> dict[str, tuple[Link, ...]]:
+    """The plan's references, narrowed to the HCL's where those are some of them: the plan lists
+    every resource an expression names (`var.x ? aws_kms_key.a.arn : aws_kms_key.b.arn` names
+    both), the HCL evaluated with the plan's variables follows the branch taken."""
+    out = dict(links)
+    for attr, narrow in hcl.items():
+        wide = {link.target for link in links.get(attr, ())}
+        if narrow and {link.target for link in narrow} < wide:
+            out[attr] = narrow
+    return out
