@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import TypeVar
 
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 
+T = TypeVar("T")
 _KEYS = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
 
 
 def merge(plan: Graph, source: Graph) -> Graph:
-    """The plan's resources with locations from `source`, and values the plan leaves unknown."""
+    """The plan's resources with locations from `source`, and values the plan leaves unknown.
+
+    New resources are built: the plan's Graph is left as it was read."""
     by_block: dict[str, Resource] = {}
     for res in source.resources.values():
         by_block.setdefault(_KEYS.sub("", res.address), res)
+    merged: list[Resource] = []
     for res in plan.resources.values():
         hcl = source.resources.get(res.address)
         if hcl is None:
             # Instances the HCL could not expand (an unknown for_each): still the same block.
             fallback = by_block.get(_KEYS.sub("", res.address))
-            if fallback is not None:
-                res.location, res.lines = fallback.location, fallback.lines
+            merged.append(res if fallback is None else
+                          replace(res, location=fallback.location, lines=fallback.lines))
             continue
-        res.location, res.lines = hcl.location, hcl.lines
-        _fill(res, hcl)
+        merged.append(_filled(res, hcl))
     return Graph.build(
-        plan.resources.values(), source=plan.source,
+        merged, source=plan.source,
         owner_accounts=plan.owner_accounts | source.owner_accounts,
         owner_sources=tuple(dict.fromkeys(plan.owner_sources + source.owner_sources)),
         caller_identity=plan.caller_identity | source.caller_identity,
@@ -35,20 +40,28 @@ def merge(plan: Graph, source: Graph) -> Graph:
     )
 
 
-def _fill(res: Resource, hcl: Resource) -> None:
-    """Values and links the plan does not know but the HCL evaluates."""
+def _filled(res: Resource, hcl: Resource) -> Resource:
+    """The plan's resource with the HCL's location, and the values and links the plan does not
+    know but the HCL evaluates."""
+    values, unknown, sensitive = dict(res.values), res.unknown, res.sensitive
+    partial = dict(res.partial)
     for attr in hcl.configured:
         if res.is_unknown(attr) and attr in hcl.values and not hcl.is_unknown(attr):
-            res.values[attr] = hcl.values[attr]
-            if isinstance(res.unknown, dict):
-                res.unknown = {k: v for k, v in res.unknown.items() if k != attr}
+            values[attr] = hcl.values[attr]
+            if isinstance(unknown, dict):
+                unknown = {k: v for k, v in unknown.items() if k != attr}
             if not res.is_sensitive(attr) and hcl.is_sensitive(attr):
-                res.sensitive = {**(res.sensitive or {}), attr: True}
+                sensitive = {**(sensitive or {}), attr: True}
         elif res.is_unknown(attr) and attr in hcl.partial:
-            res.partial.setdefault(attr, hcl.partial[attr])
-    for attr, links in hcl.links.items():
-        res.links.setdefault(attr, links)
-    res.configured = res.configured | hcl.configured
-    res.region = res.region or hcl.region
-    for path, value in hcl.constants.items():
-        res.constants.setdefault(path, value)
+            partial.setdefault(attr, hcl.partial[attr])
+    return replace(
+        res, values=values, unknown=unknown, sensitive=sensitive,
+        links=_with_defaults(res.links, hcl.links), configured=res.configured | hcl.configured,
+        region=res.region or hcl.region, constants=_with_defaults(res.constants, hcl.constants),
+        location=hcl.location, lines=hcl.lines, partial=partial,
+    )
+
+
+def _with_defaults(known: dict[str, T], more: dict[str, T]) -> dict[str, T]:
+    """`known`, then the entries of `more` it lacks (in that order, as the report's order follows)."""
+    return {**known, **{k: v for k, v in more.items() if k not in known}}

@@ -135,8 +135,7 @@ class HclLoader:
             return self.tracker.evaluate(attr.expr, scope)
 
         child = ModuleInstance(self, parent.segs + ((name, key),), directory,
-                               self._blocks(directory), inputs, parent.child_providers(call))
-        child.parent = parent  # type: ignore[attr-defined]
+                               self._blocks(directory), inputs, parent.child_providers(call), parent)
         return child
 
     def _module_dir(self, parent: ModuleInstance, name: str, call: Block) -> Path | None:
@@ -264,7 +263,7 @@ def _ancestors(module: ModuleInstance) -> list[Path]:
     node: ModuleInstance | None = module
     while node is not None:
         out.append(node.dir)
-        node = getattr(node, "parent", None)
+        node = node.parent
     return out
 
 

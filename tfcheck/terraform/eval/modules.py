@@ -18,6 +18,7 @@ from tfcheck.terraform.eval.expressions import (
     evaluate_with_refs,
     note_references,
 )
+from tfcheck.terraform.eval.loader import Loader
 from tfcheck.terraform.eval.scope import Attributes, Evaluated, Lazy, ModuleScope, SensitiveTracker
 from tfcheck.terraform.eval.types import convert, parse_type
 from tfcheck.terraform.hcl.parse import Attr, Block
@@ -104,10 +105,13 @@ def _unknown_leaves(value: Value) -> Iterator[Unknown]:
 class ModuleInstance:
     """A module (the root or one instance of a module call) with its lazy scope."""
 
-    def __init__(self, loader: Any, segs: Segments, directory: Path, blocks: list[Block],
+    def __init__(self, loader: Loader, segs: Segments, directory: Path, blocks: list[Block],
                  inputs: Callable[[str], Evaluated | None],
-                 providers: Mapping[str, Value] | None = None) -> None:
+                 providers: Mapping[str, Value] | None = None,
+                 parent: ModuleInstance | None = None) -> None:
         self.loader = loader
+        self.parent = parent
+        """The module instance that calls this one (None at the root)."""
         self.segs = segs
         self.dir = directory
         self.blocks = blocks

@@ -9,6 +9,7 @@ from typing import Any, cast
 from tfcheck.findings import Location
 from tfcheck.model.resource import Link, Resource, UnknownLeaf
 from tfcheck.terraform.eval.expressions import InstanceRef, Reference, Unknown, Value
+from tfcheck.terraform.eval.loader import Loader
 from tfcheck.terraform.eval.modules import META_ARGS, Instance, ModuleInstance
 from tfcheck.terraform.eval.scope import Attributes, ModuleScope
 from tfcheck.terraform.hcl.parse import Block
@@ -77,7 +78,7 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
     )
 
 
-def evaluate_blocks(loader: Any, blocks: list[Block], scope: ModuleScope) -> Nested:
+def evaluate_blocks(loader: Loader, blocks: list[Block], scope: ModuleScope) -> Nested:
     """Nested blocks (replica, statement, principals…), `dynamic` ones expanded when known."""
     out = Nested()
     for block in blocks:
