@@ -7,10 +7,14 @@ import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from tfcheck.config import Waiver
 from tfcheck.errors import ConfigError
 from tfcheck.findings import Finding, Level, RuleInfo
+
+if TYPE_CHECKING:
+    from tfcheck.access.diff import Change
 
 
 class Outcome(str, Enum):
@@ -49,6 +53,9 @@ class Result:
     """What the inputs could not cover, e.g. a module that was not analysed."""
     rules: tuple[RuleInfo, ...] = ()
     """The rules that ran (built-in and custom, disabled ones left out), as configured."""
+    access_changes: tuple[Change, ...] | None = None
+    """What the plans change about who may read each secret; None when no input has a state
+    before (a directory scan)."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for j in self.judged if j.outcome is outcome)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tfcheck.access import READ_TYPES, build_facts
+from tfcheck.access.diff import Change, access_changes
 from tfcheck.baseline import read_baseline, write_baseline
 from tfcheck.config import RuleSettings, find_config, load_config
 from tfcheck.enforce import Enforcement, Result, check_overrides, judge
@@ -16,7 +17,7 @@ from tfcheck.errors import ConfigError
 from tfcheck.findings import Finding, RuleInfo
 from tfcheck.model.graph import Graph
 from tfcheck.rules import ALL_RULES
-from tfcheck.terraform import ReadOptions, read
+from tfcheck.terraform import ReadOptions, read_states
 from tfcheck.terraform.files import DEFAULT_MAX_FILE_SIZE, file_size_limit
 
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -77,11 +78,17 @@ def _check(options: Options) -> Result:
     inline: dict[str, str] = {}
     owner_known, secrets = True, 0
     notes: list[str] = []
+    changes: list[Change] | None = None
     for path in options.inputs:
-        graph = read(path, ReadOptions(options.account_ids, options.var_files, options.variables,
-                                       options.source, options.use_source, options.use_cache, keep))
+        read_options = ReadOptions(options.account_ids, options.var_files, options.variables,
+                                   options.source, options.use_source, options.use_cache, keep)
+        graph, prior = read_states(path, read_options)
         notes += graph.notes
         facts = build_facts(graph, extra, frozenset(config.trusted))
+        if prior is not None:
+            facts = replace(facts, before=build_facts(prior, extra | graph.owner_accounts,
+                                                      frozenset(config.trusted)))
+            changes = (changes or []) + list(access_changes(facts))
         for source in graph.owner_sources:
             owners.setdefault(source.split(" ", 1)[0], source)
         owner_known = owner_known and facts.owner_known
@@ -100,7 +107,7 @@ def _check(options: Options) -> Result:
     judged, waiver_notes = judge(findings, owner_known=owner_known, enforcement=enforcement)
     return Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
                   secrets, dict(options.overrides), tuple(dict.fromkeys([*notes, *waiver_notes])),
-                  tuple(infos.values()))
+                  tuple(infos.values()), None if changes is None else tuple(changes))
 
 
 def _in_force(info: RuleInfo, settings: RuleSettings) -> RuleInfo:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from tfcheck import __version__
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import RULES_DOC_URL
+from tfcheck.report.access_changes import changes_section
 from tfcheck.report.common import WHOLE_CONFIGURATION, counts
 
 LIMIT = 65_536
@@ -56,7 +57,9 @@ def render(result: Result) -> str:
                                    ""], [f"- {_text(note)}" for note in result.notes],
                                   ["", "</details>"]))
     footer = ["", f"<sub>tfcheck {__version__} · [rule documentation]({RULES_DOC_URL})</sub>"]
-    return _fit([_verdict(result), "", _context(result)], sections, footer, len(result.judged))
+    # What the plan changes about who may read each secret comes first, above the findings.
+    changes = ["", *changes_section(result.access_changes)[:-1]] if result.access_changes else []
+    return _fit([_verdict(result), "", _context(result), *changes], sections, footer, len(result.judged))
 
 
 def _details_order(outcome: Outcome) -> tuple[int, int]:
