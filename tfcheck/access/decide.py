@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from tfcheck.access.evaluate import Decision, key_allows, policy_allows
 from tfcheck.access.key_facts import KeyFacts
@@ -57,28 +58,51 @@ class Asker:
 
     def refusal(self, policy: Policy, key: KeyFacts, callers: Iterable[Caller], target: Target,
                 sensitive: bool, actions: tuple[str, ...] = tuple(KMS_NEEDED)) -> Witness | None:
-        """The first request (certain ones first) the policy allows and the key refuses."""
+        """The first request (certain ones first) the policy allows and the key refuses.
+
+        Which organization another account is in is not in the configuration: a caller of a
+        named account is asked about in each organization the policies name (and in none), and a
+        refusal that holds only in some of them depends on it (not certain). Of "anyone else",
+        some account is in each.
+        """
         maybe: Witness | None = None
+        groups: dict[tuple[object, ...], list[Caller]] = {}
         for caller in callers:
+            groups.setdefault((caller.arn, caller.kind, caller.session, caller.chosen), []).append(caller)
+        for variants in groups.values():
             for action in actions:
-                needed = KMS_NEEDED[action]
-                allowed = self.secret(policy, caller, action, target)
-                if allowed.value is False:
-                    continue
-                for kms_action in needed:
-                    refused = self.key(key, caller, kms_action, target)
-                    if refused.value is True:
-                        continue
-                    broken = tri_all([allowed.value, tri_not(refused.value)])
-                    unknown = "" if broken else (allowed.why if allowed.value is None else refused.why)
-                    w = Witness(caller, action, allowed.why, kms_request(caller, kms_action, target),
-                                refused.why, refused.statement, broken is True, unknown, sensitive,
-                                allowed.statement)
-                    if broken:
-                        return w
-                    maybe = maybe or w
-                if maybe is None and allowed.value is True:
-                    maybe = self._documented(key, caller, action, allowed, target, sensitive)
+                found = [self._one(policy, key, c, action, target, sensitive) for c in variants]
+                certain = [w for w in found if w is not None and w.certain]
+                if certain and (variants[0].fresh or len(certain) == len(variants)):
+                    return certain[0]
+                if certain and maybe is None:
+                    w = certain[0]
+                    org = w.caller.org_id or "no organization"
+                    maybe = replace(w, certain=False, unknown=f"whether {w.caller.account} is in {org} "
+                                    "(the configuration does not say)")
+                maybe = maybe or next((w for w in found if w is not None), None)
+        return maybe
+
+    def _one(self, policy: Policy, key: KeyFacts, caller: Caller, action: str, target: Target,
+             sensitive: bool) -> Witness | None:
+        allowed = self.secret(policy, caller, action, target)
+        if allowed.value is False:
+            return None
+        maybe: Witness | None = None
+        for kms_action in KMS_NEEDED[action]:
+            refused = self.key(key, caller, kms_action, target)
+            if refused.value is True:
+                continue
+            broken = tri_all([allowed.value, tri_not(refused.value)])
+            unknown = "" if broken else (allowed.why if allowed.value is None else refused.why)
+            w = Witness(caller, action, allowed.why, kms_request(caller, kms_action, target),
+                        refused.why, refused.statement, broken is True, unknown, sensitive,
+                        allowed.statement)
+            if broken:
+                return w
+            maybe = maybe or w
+        if maybe is None and allowed.value is True:
+            maybe = self._documented(key, caller, action, allowed, target, sensitive)
         return maybe
 
     def _documented(self, key: KeyFacts, caller: Caller, action: str, allowed: Decision, target: Target,

@@ -18,7 +18,10 @@ class CrossAccountSecretWithoutCmk(Rule):
     another account that the resource policy allows to call `GetSecretValue` gets
     `AccessDeniedException` from KMS instead of the value (and one allowed `PutSecretValue` or
     `UpdateSecret` cannot write). The resource policy looks right; the access is broken.
-    This fires only for secrets actually shared with other accounts, so it is safe to keep on.
+    This fires only for secrets actually shared with other accounts, so it is safe to keep on:
+    the secret policy is evaluated as AWS does (conditions, Denies such as a guard that denies
+    every other account, values known only after apply as variables; see `tfcheck explain
+    cmk-missing-cross-account-grant`), and the finding names one request it allows (its witness).
 
     **How to fix.** Encrypt the secret with a customer-managed key whose key policy allows the
     other account `kms:Decrypt` (and `kms:GenerateDataKey` for writers), preferably restricted
