@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tfcheck.access.facts import Access, Facts, SecretFacts
+from tfcheck.access import Access, Facts, SecretFacts
 from tfcheck.access.key_facts import KeyFacts, KeyKind
 from tfcheck.access.request import READ, WRITES, Target
 from tfcheck.access.witness import HIDDEN, spelled
@@ -58,8 +58,10 @@ class Grantee:
 
     @property
     def who(self) -> str:
+        if self.account == "*":
+            return "anyone"
         account = self.account if self.account is not None else "an account known after apply"
-        return f"{'anyone' if account == '*' else account} ({self.identity})"
+        return f"{account} ({self.identity})"
 
     @property
     def may_read(self) -> bool:
