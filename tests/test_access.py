@@ -129,3 +129,11 @@ def test_input_text_cannot_break_out_of_the_diff_block() -> None:
     out = markdown.render(Result((), access_changes=(change,)))
     block = out.split("```diff\n", 1)[1].split("\n```\n", 1)[0]
     assert block == '+ \\n<b>hi</b> aws_secretsmanager_secret.a["x"] — decrypts: yes'
+
+
+def test_a_sensitive_principal_is_never_shown(cli) -> None:
+    case = FIXTURES / "plans" / "sensitive-consumer-principal"
+    out = cli("access", str(case / "plan.json")).out
+    assert ("+ (a value marked sensitive) may read `aws_secretsmanager_secret.ml_feature_store` "
+            "— decrypts: no") in out
+    assert "555555555555" not in out

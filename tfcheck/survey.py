@@ -15,6 +15,7 @@ from tfcheck.access.summary import Summary, summarize
 from tfcheck.config import find_config, load_config
 from tfcheck.engine import _roots
 from tfcheck.errors import ConfigError
+from tfcheck.redact import redact, sensitive_strings
 from tfcheck.terraform import ReadOptions, read_states
 from tfcheck.terraform.files import DEFAULT_MAX_FILE_SIZE, file_size_limit
 
@@ -65,11 +66,14 @@ def _survey(options: AccessOptions, rule_ids: set[str]) -> list[Survey]:
         graph, prior = read_states(path, read_options)
         facts = build_facts(graph, extra, trusted)
         after = summarize(facts)
+        # Sensitive values are hidden where the access facts know them; any other path is redacted
+        # here, as engine.py redacts the check's Result.
+        secrets = sensitive_strings(graph) | (sensitive_strings(prior) if prior is not None else set())
         if prior is None:
-            out.append(Survey(path, after, None, None))
+            out.append(redact(Survey(path, after, None, None), secrets))
             continue
         facts = replace(facts, before=build_facts(prior, extra | graph.owner_accounts, trusted))
         assert facts.before is not None
         before = summarize(facts.before)
-        out.append(Survey(path, after, before, diff(before, after)))
+        out.append(redact(Survey(path, after, before, diff(before, after)), secrets))
     return out

@@ -89,7 +89,9 @@ def _options(target: str, args: Sequence[str], case: Path) -> Options:
                    overrides={r: reason for r in values.get("--override", [])},
                    source=values.get("--source", [None])[-1], use_source="--no-source" not in flags,
                    var_files=values.get("--var-file", []), variables=values.get("--var", []),
-                   config=config)
+                   # A case is checked with its own tfcheck.hcl or none: never one found in the
+                   # working directory, nor TFCHECK_CONFIG, so it passes the same wherever it runs.
+                   config=config, config_search=False)
 
 
 def _read_expected_json(path: Path) -> list[tuple[list[str], Expectation, int | None]]:

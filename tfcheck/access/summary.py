@@ -60,6 +60,8 @@ class Grantee:
     def who(self) -> str:
         if self.account == "*":
             return "anyone"
+        if self.identity == HIDDEN:
+            return HIDDEN
         account = self.account if self.account is not None else "an account known after apply"
         return f"{account} ({self.identity})"
 

@@ -8,6 +8,8 @@ from typing import Any
 from tfcheck import __version__
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Location
+from tfcheck.report import escape
+from tfcheck.report.common import governance_items
 
 SCHEMA_VERSION = 1
 
@@ -20,20 +22,23 @@ def render(result: Result) -> str:
             "blocking": result.count(Outcome.BLOCKING),
             "advisory": result.count(Outcome.ADVISORY),
             "overridden": result.count(Outcome.OVERRIDDEN),
-            "waived": 0,
-            "baselined": 0,
+            "waived": result.count(Outcome.WAIVED),
+            "baselined": result.count(Outcome.BASELINED),
         },
+        "roots": list(result.roots),
         "owner_accounts": list(result.owners),
         "notes": list(result.notes),
+        "governance": governance_items(result),
         "findings": [_finding(j) for j in result.judged],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return escape.json_document(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _finding(j: Judged) -> dict[str, Any]:
     f = j.finding
     return {
         "rule": f.rule,
+        "root": f.root or None,
         "severity": f.severity.value,
         "enforcement_level": j.level.value,
         "outcome": j.outcome.value,

@@ -6,16 +6,17 @@ does not block. The hidden marker that makes the comment sticky is added by tfch
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tfcheck import __version__
+from tfcheck.comment.stamp import Stamp
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import RULES_DOC_URL
+from tfcheck.report import escape
 from tfcheck.report.access_changes import changes_section
-from tfcheck.report.common import WHOLE_CONFIGURATION, counts
+from tfcheck.report.common import WHOLE_CONFIGURATION, counts, repo_path
 
 LIMIT = 65_536
 """GitHub's maximum comment body, in characters."""
@@ -24,13 +25,12 @@ BUDGET = LIMIT - 1_000
 CELL_LIMIT = 1_000
 """A single message longer than this is cut, so one finding cannot eat the whole comment."""
 
+GOVERNANCE_LIMIT = 40
+"""Governance items shown in the comment; the rest are counted (the job log has them all)."""
+
 _HEADER = ["| Rule | Resource | File | Finding |", "|---|---|---|---|"]
 _ORDER = {"overridden": 0, "advisory": 1}
 """Details sections come in this order; other outcomes (waived, baselined) follow in enum order."""
-# Markdown punctuation that could start emphasis, code, links or a table cell. An underscore
-# inside a word (kms_key_id) is literal in GitHub and GitLab markdown, so only one at a word
-# boundary is escaped, which keeps identifiers readable in the raw comment.
-_ESCAPE = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 @dataclass
@@ -40,26 +40,29 @@ class _Section:
     closing: list[str] = field(default_factory=list)
 
 
-def render(result: Result) -> str:
+def render(result: Result, stamp: Stamp | None = None) -> str:
+    """`stamp` (the comment's): link each file:line to the head commit, end with commit and run."""
+    stamp = stamp or Stamp()
     sections = []
     blocking = [j for j in result.judged if j.outcome is Outcome.BLOCKING]
     if blocking:
-        sections.append(_Section(["", *_HEADER], [_row(j) for j in blocking]))
+        sections.append(_Section(["", *_HEADER], [_row(j, result, stamp) for j in blocking]))
     # Collapsed, one per outcome, in the report's order: overridden, advisory, then waived/baselined.
     for outcome in sorted(set(Outcome) - {Outcome.BLOCKING}, key=_details_order):
         judged = [j for j in result.judged if j.outcome is outcome]
         if judged:
             title = _n(len(judged), f"{outcome.value} finding")
             sections.append(_Section(["", "<details>", f"<summary>{title}</summary>", "", *_HEADER],
-                                     [_row(j) for j in judged], ["", "</details>"]))
+                                     [_row(j, result, stamp) for j in judged], ["", "</details>"]))
     if result.notes:
         sections.append(_Section(["", "<details>", f"<summary>{_n(len(result.notes), 'note')}</summary>",
                                    ""], [f"- {_text(note)}" for note in result.notes],
                                   ["", "</details>"]))
-    footer = ["", f"<sub>tfcheck {__version__} · [rule documentation]({RULES_DOC_URL})</sub>"]
+    footer = ["", f"<sub>tfcheck {__version__}{_stamp(stamp)} · [rule documentation]({RULES_DOC_URL})</sub>"]
     # What the plan changes about who may read each secret comes first, above the findings.
     changes = ["", *changes_section(result.access_changes)[:-1]] if result.access_changes else []
-    return _fit([_verdict(result), "", _context(result), *changes], sections, footer, len(result.judged))
+    return _fit([_verdict(result), "", _context(result), *_governance(result), *changes], sections, footer,
+                len(result.judged))
 
 
 def _details_order(outcome: Outcome) -> tuple[int, int]:
@@ -82,12 +85,41 @@ def _context(result: Result) -> str:
             f"owner account {_text(owners)}.")
 
 
-def _row(j: Judged) -> str:
+def _governance(result: Result) -> list[str]:
+    """Shown open, never truncated away: what the configuration and inline ignores changed."""
+    if not result.governance:
+        return []
+    shown = result.governance[:GOVERNANCE_LIMIT]
+    lines = ["", "**Governance** (what the configuration and inline ignores changed):", ""]
+    lines += [f"- {_code(d.where)}: {_text(d.text)}" if d.file else f"- {_text(d.text)}"
+              for d in shown]
+    if len(result.governance) > len(shown):
+        lines.append(f"- … and {len(result.governance) - len(shown)} more (the job log has them all)")
+    return lines
+
+
+def _stamp(stamp: Stamp) -> str:
+    """ · commit abc123 · run: what the comment reports on, so a stale one is recognisable."""
+    out = ""
+    if stamp.commit:
+        out += f" · commit [`{stamp.commit}`]({stamp.commit_url})" if stamp.commit_url else \
+            f" · commit `{stamp.commit}`"
+    if stamp.run_url:
+        out += f" · [CI run]({stamp.run_url})"
+    return out
+
+
+def _row(j: Judged, result: Result, stamp: Stamp) -> str:
     f = j.finding
     name = f"[{f.rule}]({f.info.url})" if f.info.url else f"`{f.rule}`"
     rule = f"{name}<br>{f.severity.value}"
     resource = _code(f.address, table=True) if f.address else _text(WHOLE_CONFIGURATION)
+    if f.root:
+        resource += f"<br>in {_code(f.root, table=True)}"
     where = _code(str(f.location), table=True) if f.location else ""
+    url = stamp.file_url(repo_path(f.location.path, result), f.location.line) if f.location else None
+    if url:
+        where = f"[{where}]({url})"
     finding = f"{_text(f.message)}<br>**Fix:** {_text(f.remediation)}"
     if j.note:
         finding += f"<br>_{_text(j.note)}_"
@@ -132,13 +164,12 @@ def _text(text: str) -> str:
     """Prose in a table cell: no HTML, no accidental emphasis or links, one line."""
     if len(text) > CELL_LIMIT:
         text = text[:CELL_LIMIT] + "…"
-    text = _ESCAPE.sub(r"\\\1", html.escape(text, quote=False))
-    return text.replace("\r", "").replace("\n", "<br>")
+    return escape.markdown(text)
 
 
 def _code(text: str, table: bool = False) -> str:
     """An inline code span that survives backticks in the text (and pipes inside a table)."""
-    text = " ".join(text.split())
+    text = escape.markdown_code(text)
     if table:
         text = text.replace("|", "\\|")
     fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
