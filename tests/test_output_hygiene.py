@@ -67,7 +67,7 @@ def outputs(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
 def test_a_sensitive_variable_used_as_a_sid_appears_in_no_format(outputs: dict[str, str]) -> None:
     for fmt, text in outputs.items():
         assert CANARY not in text, fmt
-    assert "accounts it does not name (statement (sensitive value))" in outputs["text"]
+    assert "allows any AWS principal (statement (sensitive value))" in outputs["text"]
 
 
 def test_no_raw_control_or_bidi_character_in_any_format(outputs: dict[str, str]) -> None:

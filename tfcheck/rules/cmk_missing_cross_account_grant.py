@@ -44,8 +44,9 @@ class CmkMissingCrossAccountGrant(Rule):
     and `aws:SourceArn` (absent on a direct call), `aws:SecureTransport`, `aws:ViaAWSService`,
     `aws:RequestedRegion`, `kms:ViaService`, `kms:CallerAccount`,
     `kms:EncryptionContext:SecretARN`, `kms:EncryptionContext:SecretVersionId` and
-    `kms:EncryptionContextKeys`. Any other key (tags, source IPs, times) or operator is
-    *unknown*: it can make a finding advisory, never make one disappear. Which organization
+    `kms:EncryptionContextKeys`. Keys a caller chooses to send (its tags, a VPC endpoint, MFA)
+    are tried absent and with each value a condition names. Any other key (source IPs, times)
+    or operator is *unknown*: it can make a finding advisory, never make one disappear. Which organization
     another account is in is not in the configuration: a refusal that holds only in or out of
     one depends on it.
 
@@ -143,5 +144,5 @@ class CmkMissingCrossAccountGrant(Rule):
             f"{'refuses' if witness.certain else 'may refuse'} it: {witness.text()}.",
             fix,
             subject=access.principal.value + (f" {name}" if region else ""), related=chain(sf),
-            needs_owner=access.foreign is None, witness=witness,
+            needs_owner=access.foreign is None and not witness.caller.fresh, witness=witness,
         )

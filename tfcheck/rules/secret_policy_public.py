@@ -57,9 +57,9 @@ class SecretPolicyPublic(Rule):
             sid = witness.allowing or "?"
             yield self.finding(
                 sf.holder,
-                f"The policy on {what} {'allows' if witness.certain else 'may allow'} principals of "
-                f"accounts it does not name (statement "
-                f"{sid}): {witness.text()}. Only a condition on aws:PrincipalAccount, "
+                f"The policy on {what} {'allows' if witness.certain else 'may allow'} any AWS principal "
+                f"(statement {sid}), of accounts it does not name: {witness.text()}. Only a condition "
+                "on aws:PrincipalAccount, "
                 "aws:PrincipalOrgID, aws:PrincipalOrgPaths or aws:PrincipalArn narrows it.",
                 "Name the accounts that need access, or add an aws:PrincipalOrgID condition; do not "
                 "widen the key policy to match.",

@@ -47,7 +47,6 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
     """The plan's resource with the HCL's location, and the values and links the plan does not
     know but the HCL evaluates."""
     values, unknown, sensitive = dict(res.values), res.unknown, res.sensitive
-    partial = dict(res.partial)
     configured = res.configured
     for attr in res.configured - hcl.configured:
         # The plan names references (`policy = var.extra`); the HCL proves the value null, which
@@ -65,13 +64,13 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
                 unknown = {k: v for k, v in unknown.items() if k != attr}
             if not res.is_sensitive(attr) and hcl.is_sensitive(attr):
                 sensitive = {**(sensitive or {}), attr: True}
-        elif res.is_unknown(attr) and attr in hcl.partial:
-            partial.setdefault(attr, hcl.partial[attr])
+    # A policy unknown in the plan whose structure the HCL knows in part (unknown leaves kept).
+    partial = {**{a: p for a, p in hcl.partial.items() if res.is_unknown(a)}, **res.partial}
     return replace(
-        res, values=values, unknown=unknown, sensitive=sensitive,
+        res, values=values, unknown=unknown, sensitive=sensitive, partial=partial,
         links=_with_defaults(res.links, hcl.links), configured=configured | hcl.configured,
         region=res.region or hcl.region, constants=_with_defaults(res.constants, hcl.constants),
-        location=hcl.location, lines=hcl.lines, partial=partial,
+        location=hcl.location, lines=hcl.lines,
     )
 
 
