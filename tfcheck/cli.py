@@ -221,9 +221,9 @@ def test_cases(directory: Annotated[str, typer.Argument(
     except TfcheckError as err:
         _fail(err)
     for r in results:
-        typer.echo(f"{'PASS' if r.passed else 'FAIL'}  {r.case}")
+        typer.echo(f"{'PASS' if r.passed else 'FAIL'}  {one_line(str(r.case))}")
         for problem in r.problems:
-            typer.echo(f"      {problem}")
+            typer.echo(f"      {one_line(problem)}")
     failed = sum(1 for r in results if not r.passed)
     typer.echo(f"{len(results) - failed} passed, {failed} failed")
     raise typer.Exit(1 if failed else 0)
@@ -314,7 +314,7 @@ def _post(result: Result, send: Callable[[], str], request: CheckRequest, code: 
         done = send()
     except TfcheckError as err:
         _fail(err)
-    typer.echo(f"tfcheck: {done}", err=True)
+    typer.echo(f"tfcheck: {one_line(done)}", err=True)  # the comment's URL is the server's word
     raise typer.Exit(code)
 
 
@@ -329,6 +329,13 @@ def main(argv: list[str] | None = None) -> None:
         app(args=args, prog_name="tfcheck")
     except RecursionError:
         typer.echo("tfcheck: error: input nested too deeply", err=True)
+        sys.exit(2)
+    except OSError as err:  # the file system refused a path (too long, a FIFO, no permission)
+        name = str(err.filename) if err.filename is not None else ""
+        if len(name) > 160:  # a name of thousands of characters says no more than its ends
+            name = f"{name[:80]}…{name[-60:]}"
+        where = f"{name}: " if name else ""
+        typer.echo(f"tfcheck: error: {one_line(where + (err.strerror or str(err)))}", err=True)
         sys.exit(2)
     except Exception as err:  # noqa: BLE001 - a bug must still end in one line, not a traceback
         if os.environ.get("TFCHECK_DEBUG"):

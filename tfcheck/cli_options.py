@@ -65,6 +65,9 @@ _OPTIONS: list[tuple[str, Any, Any]] = [
     ("var", Annotated[list[str] | None, typer.Option(
         "--var", envvar="TFCHECK_VAR",
         help="NAME=VALUE for a directory input's variable (repeatable).")], None),
+    ("workspace", Annotated[str | None, typer.Option(
+        "--workspace", help="terraform.workspace of a directory input (default: $TF_WORKSPACE, "
+                            "else default).")], None),
     ("config", Annotated[str | None, typer.Option(
         "--config", help="tfcheck.hcl to use (default: ./tfcheck.hcl, else one in a scanned root).")],
      None),
@@ -139,7 +142,8 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
 
 def _request(*, inputs: list[str], account_id: list[str] | None, output: list[str] | None,
              override: list[str] | None, override_reason: str, source: str | None, no_source: bool,
-             var_file: list[str] | None, var: list[str] | None, config: str | None,
+             var_file: list[str] | None, var: list[str] | None, workspace: str | None,
+             config: str | None,
              baseline: str | None, write_baseline: str | None, no_cache: bool,
              max_file_size: str, recursive: bool, rule: list[str] | None,
              skip_rule: list[str] | None, soft_fail: bool, quiet: bool, compact: bool,
@@ -152,7 +156,7 @@ def _request(*, inputs: list[str], account_id: list[str] | None, output: list[st
                       variables=var or [], config=config, baseline=baseline,
                       write_baseline=write_baseline, use_cache=not no_cache,
                       max_file_size=parse_size(max_file_size), recursive=recursive,
-                      only_rules=rule or [], skip_rules=skip_rule or [])
+                      only_rules=rule or [], skip_rules=skip_rule or [], workspace=workspace)
     outputs = parse_outputs(output)
     # A report is never written over what this run reads (the plan, a .tf file, the config).
     # The baseline may be refreshed in place (--baseline F --write-baseline F); a report may not.

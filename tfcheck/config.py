@@ -123,12 +123,13 @@ def find_config(explicit: str | None, roots: list[Path]) -> Path | None:
         if not path.is_file():
             raise ConfigError("no such configuration file", explicit)
         return path
-    for folder in [Path(), *roots]:
-        if (folder / CONFIG_NAME).is_file():
-            from tfcheck.terraform.confine import confined
+    from tfcheck.terraform.confine import confined, refuse_special, special
 
+    for folder in [Path(), *roots]:
+        if (folder / CONFIG_NAME).is_file() or special(folder / CONFIG_NAME):
             # Found in the tree under review: a link must not make it read a file from elsewhere.
             confined(folder / CONFIG_NAME, folder, str(folder / CONFIG_NAME))
+            refuse_special(folder / CONFIG_NAME, str(folder / CONFIG_NAME))
             return folder / CONFIG_NAME
     return None
 

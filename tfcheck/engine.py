@@ -49,6 +49,8 @@ class Options:
     """Use the HCL parse cache (--no-cache turns it off)."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     """--max-file-size: no input file larger than this is read (inputs.files.read_limited)."""
+    workspace: str | None = None
+    """--workspace: `terraform.workspace` of a directory input (else TF_WORKSPACE, "default")."""
     recursive: bool = False
     """--recursive: every root module below a directory input is checked on its own."""
     only_rules: Sequence[str] = ()
@@ -92,9 +94,12 @@ def _check(options: Options) -> Result:
     check_overrides(options.overrides, levels)
     infos = {info.id: _in_force(info, config.rules.get(info.id, RuleSettings()))
              for info in [*(r.info() for r in rules), *(c.info() for c in custom)]}
-    extra = frozenset([*options.account_ids, *config.owners])
-    owners = {a: f"{a} (--account-id)" for a in options.account_ids}
-    owners.update({a: f"{a} ({config.file})" for a in config.owners if a not in owners})
+    # Owner accounts said outright replace what the input suggests (--account-id before the
+    # configuration's accounts.owner): every account some provider assumes a role into is not
+    # "yours", and a pipeline that names its account must not have it widened.
+    given = list(options.account_ids) or list(config.owners)
+    extra = frozenset(given)
+    owners = {a: f"{a} ({'--account-id' if options.account_ids else config.file})" for a in given}
     findings: list[Finding] = []
     matches: list[tuple[Ignore, Finding]] = []
     unknown_owner: set[str] = set()
@@ -104,16 +109,20 @@ def _check(options: Options) -> Result:
     for root in roots:
         graph, prior = read_states(root.input, ReadOptions(options.account_ids, options.var_files,
                                                            options.variables, options.source,
-                                                           options.use_source, options.use_cache, keep))
+                                                           options.use_source, options.use_cache, keep,
+                                                           options.workspace))
         notes += [f"{root.name}: {note}" if root.name else note for note in graph.notes]
         secrets |= sensitive_strings(graph) | (sensitive_strings(prior) if prior is not None else set())
+        if extra:  # owners said outright replace what the input suggests
+            graph = replace(graph, owner_accounts=extra)
+            prior = replace(prior, owner_accounts=extra) if prior is not None else None
         # Each root has its own owner accounts: what one root proves says nothing of another.
         facts = build_facts(graph, extra, frozenset(config.trusted))
         if prior is not None:
             facts = replace(facts, before=build_facts(prior, extra | graph.owner_accounts,
                                                       frozenset(config.trusted)))
             changes = (changes or []) + list(access_changes(facts))
-        for source in graph.owner_sources:
+        for source in () if extra else graph.owner_sources:
             account = source.split(" ", 1)[0]
             owners.setdefault(f"{account} {root.name}" if root.name else account,
                               f"{source} in {root.name}" if root.name else source)
@@ -137,7 +146,10 @@ def _check(options: Options) -> Result:
     judged, waiver_notes = judge(findings, owner_known=not unknown_owner, enforcement=enforcement,
                                  unknown_owner_roots=frozenset(unknown_owner))
     waived = [j.finding for j in judged if j.outcome is Outcome.WAIVED]
-    decisions += governance.from_config(config, {r.id: r.level for r in ALL_RULES})
+    decisions += governance.from_config(config, {r.id: r.level for r in ALL_RULES},
+                                        {r.id: r.severity for r in ALL_RULES})
+    decisions += governance.baselined(options.baseline, sum(
+        1 for j in judged if j.outcome is Outcome.BASELINED))
     decisions += governance.waivers_used(config, waived, inline)
     result = Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
                     secret_count, dict(options.overrides),

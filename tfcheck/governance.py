@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tfcheck.config import Config, InlineAllow
-from tfcheck.findings import Finding, Level
+from tfcheck.findings import Finding, Level, Severity
 from tfcheck.terraform.hcl.ignores import Ignore
 
 _STRENGTH = {Level.ADVISORY: 0, Level.SOFT_MANDATORY: 1, Level.HARD_MANDATORY: 2}
@@ -41,7 +41,8 @@ class Decision:
         return f"{self.where}: {self.text}" if self.file else self.text
 
 
-def from_config(config: Config, defaults: Mapping[str, Level]) -> list[Decision]:
+def from_config(config: Config, defaults: Mapping[str, Level],
+                severities: Mapping[str, Severity] | None = None) -> list[Decision]:
     """The configuration file itself, and each setting in it that can let a finding through."""
     if config.file is None:
         return []
@@ -61,11 +62,23 @@ def from_config(config: Config, defaults: Mapping[str, Level]) -> list[Decision]
         elif settings.level and default and _STRENGTH[settings.level] < _STRENGTH[default]:
             out.append(Decision("level-lowered", f"rule {rule_id} lowered from {default.value} to "
                                 f"{settings.level.value}", f, settings.line, rule_id))
+        usual = (severities or {}).get(rule_id)
+        if settings.enabled and settings.severity and usual and settings.severity.rank > usual.rank:
+            out.append(Decision("severity-lowered", f"rule {rule_id} severity lowered from "
+                                f"{usual.value} to {settings.severity.value}", f, settings.line, rule_id))
     if config.inline.line:
         expiry = ", each with an expiry" if config.inline.require_expiry else ""
         out.append(Decision("inline-policy", f"inline ignores may waive: {config.inline.allow.value}"
                             f"{expiry}", f, config.inline.line))
     return out
+
+
+def baselined(path: str | None, count: int) -> list[Decision]:
+    """A baseline lets old findings through: which file, and how many it let through."""
+    if path is None:
+        return []
+    return [Decision("baseline", f"baseline {path} lets {count} finding{'s' if count != 1 else ''} "
+                     "through as baselined", path)]
 
 
 def waivers_used(config: Config, waived: Iterable[Finding], inline: Mapping[str, str]) -> list[Decision]:

@@ -64,6 +64,9 @@ def _survey(options: AccessOptions, rule_ids: set[str]) -> list[Survey]:
         read_options = ReadOptions(options.account_ids, options.var_files, options.variables,
                                    options.source, options.use_source, options.use_cache, READ_TYPES)
         graph, prior = read_states(path, read_options)
+        if extra:  # owners said outright replace what the input suggests (as in engine.py)
+            graph = replace(graph, owner_accounts=extra)
+            prior = replace(prior, owner_accounts=extra) if prior is not None else None
         facts = build_facts(graph, extra, trusted)
         after = summarize(facts)
         # Sensitive values are hidden where the access facts know them; any other path is redacted

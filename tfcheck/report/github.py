@@ -16,7 +16,7 @@ from tfcheck.report.common import counts, describe, is_suppressed, repo_path
 
 def render(result: Result) -> str:
     lines = [_annotation(j, result) for j in result.judged]
-    lines += [_governance(d) for d in result.governance]
+    lines += [_governance(d, result) for d in result.governance]
     lines += [f"tfcheck: {counts(result)}"]
     return "\n".join(lines) + "\n"
 
@@ -45,9 +45,9 @@ def _annotation(j: Judged, result: Result) -> str:
     return f"::{command(j)} {joined}::{escape_data(where + describe(j))}"
 
 
-def _governance(d: Decision) -> str:
+def _governance(d: Decision, result: Result) -> str:
     """A notice at the configuration line (or inline ignore) that changed what the checks decide."""
-    props = [("file", d.file.replace("\\", "/"))] if d.file else []
+    props = [("file", repo_path(d.file, result))] if d.file else []
     if d.file and d.line:
         props.append(("line", str(d.line)))
     props.append(("title", "tfcheck governance"))

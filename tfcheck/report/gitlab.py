@@ -23,11 +23,11 @@ SEVERITY = {Severity.CRITICAL: "critical", Severity.HIGH: "major", Severity.MEDI
 def render(result: Result) -> str:
     fallback = result.inputs[0].replace("\\", "/") if result.inputs else "."
     issues = [_issue(j, fallback, result) for j in result.judged]
-    issues += [_governance(d, fallback) for d in result.governance]
+    issues += [_governance(d, fallback, result) for d in result.governance]
     return escape.json_document(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"
 
 
-def _governance(d: Decision, fallback: str) -> dict[str, Any]:
+def _governance(d: Decision, fallback: str, result: Result) -> dict[str, Any]:
     """What changed the checks, as an info issue at its configuration line or inline ignore."""
     return {
         "description": f"[governance] {d.text}",
@@ -35,7 +35,7 @@ def _governance(d: Decision, fallback: str) -> dict[str, Any]:
         "fingerprint": hashlib.sha256(str(d).encode()).hexdigest()[:16],
         "severity": "info",
         "categories": ["Security"],
-        "location": {"path": (d.file or fallback).replace("\\", "/"), "lines": {"begin": d.line or 1}},
+        "location": {"path": repo_path(d.file or fallback, result), "lines": {"begin": d.line or 1}},
     }
 
 

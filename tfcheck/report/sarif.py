@@ -97,17 +97,17 @@ def _invocation(result: Result) -> dict[str, Any]:
     if result.governance:
         # What the configuration and inline ignores changed: configuration notifications, each
         # at its file and line; the same items as data in the run's properties.
-        out["toolConfigurationNotifications"] = [_governance(d) for d in result.governance]
+        base = result.checkout_path or ""
+        out["toolConfigurationNotifications"] = [_governance(d, base) for d in result.governance]
         out["properties"] = {"governance": governance_items(result)}
     return out
 
 
-def _governance(d: Decision) -> dict[str, Any]:
+def _governance(d: Decision, base: str) -> dict[str, Any]:
     out: dict[str, Any] = {"level": "note", "message": {"text": str(d)},
                            "descriptor": {"id": f"governance/{d.kind}"}}
     if d.file:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": quote(d.file.replace("\\", "/"),
-                                                                      safe="/")}}
+        physical: dict[str, Any] = {"artifactLocation": _artifact(d.file, base)}
         if d.line:
             physical["region"] = {"startLine": d.line}
         out["locations"] = [{"physicalLocation": physical}]
