@@ -39,7 +39,7 @@ comment_app = typer.Typer(context_settings=_CONTEXT,
                           help="Run the check and post its markdown report on the pull/merge "
                                "request as one sticky comment.")
 app.add_typer(comment_app, name="comment")
-SUBCOMMANDS = ("check", "comment", "rules", "explain", "test")
+SUBCOMMANDS = ("check", "comment", "rules", "explain", "test", "access")
 
 
 class Format(str, Enum):
@@ -151,6 +151,44 @@ def comment_gitlab(
              lambda: to_gitlab(os.environ, body, tag, behavior, project=project, mr=mr,
                                api_url=api_url, allow_insecure=allow_insecure_api,
                                resolved=resolved))
+
+
+class AccessFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command("access")
+def access(
+    inputs: Annotated[list[str], typer.Argument(
+        help="Plan JSON files (`-` for stdin) or Terraform directories.")],
+    output_format: Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")
+                             ] = AccessFormat.text,
+    account_id: Annotated[list[str] | None, typer.Option(
+        "--account-id", help="An account that is yours (repeatable); else taken from the plan.")] = None,
+    source: Annotated[str | None, typer.Option(
+        "--source", help="The HCL directory of a plan (default: the plan file's directory).")] = None,
+    no_source: Annotated[bool, typer.Option("--no-source", help="Read only the plan, not its HCL.")] = False,
+    var_file: Annotated[list[str] | None, typer.Option(
+        "--var-file", help="A .tfvars file for a directory input (repeatable).")] = None,
+    var: Annotated[list[str] | None, typer.Option(
+        "--var", help="NAME=VALUE for a directory input's variable (repeatable).")] = None,
+    config: Annotated[str | None, typer.Option("--config", help="tfcheck.hcl to use.")] = None,
+) -> None:
+    """Who outside the owner account may read or write each secret, with which key, and what a
+    plan changes about it (exit 0; 2 on bad input)."""
+    from tfcheck.report import access as access_report
+    from tfcheck.survey import AccessOptions, survey
+
+    try:
+        surveys = survey(AccessOptions(inputs, account_id or [], source, not no_source, var_file or [],
+                                       var or [], config), {r.id for r in ALL_RULES})
+    except TfcheckError as err:
+        _fail(err)
+    render = {"text": access_report.render_text, "json": access_report.render_json,
+              "markdown": access_report.render_markdown}[output_format.value]
+    typer.echo(render(surveys), nl=False)
 
 
 @app.command("rules")

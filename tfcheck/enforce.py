@@ -6,11 +6,15 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from tfcheck.config import Waiver
 from tfcheck.errors import ConfigError
 from tfcheck.findings import Finding, Level, RuleInfo
 from tfcheck.governance import Decision
+
+if TYPE_CHECKING:
+    from tfcheck.access.diff import Change
 
 
 class Outcome(str, Enum):
@@ -55,6 +59,9 @@ class Result:
     """The root modules checked, as findings name them (empty in a run of one root)."""
     checkout_path: str = ""
     """The working directory inside the repository ("" at its top): SARIF paths start there."""
+    access_changes: tuple[Change, ...] | None = None
+    """What the plans change about who may read each secret; None when no input has a state
+    before (a directory scan)."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for j in self.judged if j.outcome is outcome)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tfcheck import governance
 from tfcheck.access import READ_TYPES, build_facts
+from tfcheck.access.diff import Change, access_changes
 from tfcheck.baseline import read_baseline, write_baseline
 from tfcheck.config import RuleSettings, find_config, given_config, load_config
 from tfcheck.enforce import Enforcement, Outcome, Result, check_overrides, judge
@@ -19,7 +20,7 @@ from tfcheck.model.graph import Graph
 from tfcheck.redact import redact, sensitive_strings
 from tfcheck.roots import Root, repository_prefix, resolve
 from tfcheck.rules import ALL_RULES
-from tfcheck.terraform import ReadOptions, read
+from tfcheck.terraform import ReadOptions, read_states
 from tfcheck.terraform.files import DEFAULT_MAX_FILE_SIZE, file_size_limit
 from tfcheck.terraform.hcl.ignores import Ignore
 
@@ -104,16 +105,23 @@ def _check(options: Options) -> Result:
     unknown_owner: set[str] = set()
     secret_count = 0
     secrets: set[str] = set()
+    changes: list[Change] | None = None
     for root in roots:
-        graph = read(root.input, ReadOptions(options.account_ids, options.var_files,
-                                             options.variables, options.source, options.use_source,
-                                             options.use_cache, keep, options.workspace))
+        graph, prior = read_states(root.input, ReadOptions(options.account_ids, options.var_files,
+                                                           options.variables, options.source,
+                                                           options.use_source, options.use_cache, keep,
+                                                           options.workspace))
         notes += [f"{root.name}: {note}" if root.name else note for note in graph.notes]
-        secrets |= sensitive_strings(graph)
+        secrets |= sensitive_strings(graph) | (sensitive_strings(prior) if prior is not None else set())
         if extra:  # owners said outright replace what the input suggests
             graph = replace(graph, owner_accounts=extra)
+            prior = replace(prior, owner_accounts=extra) if prior is not None else None
         # Each root has its own owner accounts: what one root proves says nothing of another.
         facts = build_facts(graph, extra, frozenset(config.trusted))
+        if prior is not None:
+            facts = replace(facts, before=build_facts(prior, extra | graph.owner_accounts,
+                                                      frozenset(config.trusted)))
+            changes = (changes or []) + list(access_changes(facts))
         for source in () if extra else graph.owner_sources:
             account = source.split(" ", 1)[0]
             owners.setdefault(f"{account} {root.name}" if root.name else account,
@@ -147,7 +155,7 @@ def _check(options: Options) -> Result:
                     secret_count, dict(options.overrides),
                     tuple(dict.fromkeys([*notes, *waiver_notes])), tuple(infos.values()),
                     governance.ordered(decisions), tuple(r.name for r in roots if r.name),
-                    repository_prefix())
+                    repository_prefix(), None if changes is None else tuple(changes))
     return redact(result, secrets)
 
 

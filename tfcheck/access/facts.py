@@ -99,6 +99,8 @@ class Facts:
     mine: frozenset[str] = frozenset()
     trusted: frozenset[str] = frozenset()
     """Accounts tfcheck.hcl calls trusted: still foreign for KMS, named as trusted in reports."""
+    before: Facts | None = None
+    """The same facts for the state before the plan; None when there is no before (a directory)."""
 
     @property
     def owner_known(self) -> bool:

@@ -15,6 +15,7 @@ from tfcheck.comment.stamp import Stamp
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import RULES_DOC_URL
 from tfcheck.report import escape
+from tfcheck.report.access_changes import changes_section
 from tfcheck.report.common import WHOLE_CONFIGURATION, counts, repo_path
 
 LIMIT = 65_536
@@ -58,7 +59,9 @@ def render(result: Result, stamp: Stamp | None = None) -> str:
                                    ""], [f"- {_text(note)}" for note in result.notes],
                                   ["", "</details>"]))
     footer = ["", f"<sub>tfcheck {__version__}{_stamp(stamp)} · [rule documentation]({RULES_DOC_URL})</sub>"]
-    return _fit([_verdict(result), "", _context(result), *_governance(result)], sections, footer,
+    # What the plan changes about who may read each secret comes first, above the findings.
+    changes = ["", *changes_section(result.access_changes)[:-1]] if result.access_changes else []
+    return _fit([_verdict(result), "", _context(result), *_governance(result), *changes], sections, footer,
                 len(result.judged))
 
 

@@ -7,6 +7,7 @@ from tfcheck.rules.cmk_grant_without_via_service import CmkGrantWithoutViaServic
 from tfcheck.rules.cmk_missing_cross_account_grant import CmkMissingCrossAccountGrant
 from tfcheck.rules.cmk_unverifiable import CmkUnverifiable
 from tfcheck.rules.cross_account_secret_without_cmk import CrossAccountSecretWithoutCmk
+from tfcheck.rules.new_cross_account_access import NewCrossAccountAccess
 from tfcheck.rules.owner_account_unknown import OwnerAccountUnknown
 from tfcheck.rules.principal_is_deleted_identity import PrincipalIsDeletedIdentity
 from tfcheck.rules.principal_not_account_root import PrincipalNotAccountRoot
@@ -33,6 +34,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SecretPolicyBlockPublicDisabled,
     CmkGrantWithoutViaService,
     ResourceNotChecked,
+    NewCrossAccountAccess,
 )
 
 RULES_BY_ID: dict[str, type[Rule]] = {rule.id: rule for rule in ALL_RULES}

@@ -45,6 +45,12 @@ def _no_terraform_files(directory: Path, display: str) -> InputError:
 
 def read(path: str, options: ReadOptions) -> Graph:
     """A directory is HCL; a file (or `-`) is a plan, merged with its source directory when there is one."""
+    return read_states(path, options, before=False)[0]
+
+
+def read_states(path: str, options: ReadOptions, before: bool = True) -> tuple[Graph, Graph | None]:
+    """The Graph `read` gives, and (with `before`) the Graph of the state before the plan, from
+    the plan alone: None for a directory, which has no state before."""
     keep = options.keep
     if path != "-" and Path(path).is_dir():
         # The HCL reader (python-hcl2, lark) is imported only when HCL is read.
@@ -54,11 +60,12 @@ def read(path: str, options: ReadOptions) -> Graph:
             raise _no_terraform_files(Path(path), path)
         return load_directory(Path(path), display=path, account_ids=options.account_ids,
                               var_files=options.var_files, variables=options.variables,
-                              cache=options.use_cache, keep=keep, workspace=options.workspace)
+                              cache=options.use_cache, keep=keep, workspace=options.workspace), None
     doc = read_plan(path, keep)
     graph = build_graph(doc, path, keep)
+    prior = build_graph(doc, path, keep, before=True) if before else None
     if not options.use_source:
-        return graph
+        return graph, prior
     from tfcheck.terraform.source import has_terraform_files, load_directory
 
     if options.source is not None:
@@ -66,11 +73,11 @@ def read(path: str, options: ReadOptions) -> Graph:
         if not source.is_dir() or not has_terraform_files(source):
             raise InputError("--source: not a directory with .tf files", options.source)
     elif path == "-":
-        return graph
+        return graph, prior
     else:
         source, display = Path(path).resolve().parent, os.path.dirname(path) or "."
         if not has_terraform_files(source):
-            return graph
+            return graph, prior
     plan_vars = {name: v["value"] for name, v in (doc.get("variables") or {}).items()
                  if isinstance(v, dict) and "value" in v}
     del doc  # the HCL is read without the plan document held in memory
@@ -81,4 +88,4 @@ def read(path: str, options: ReadOptions) -> Graph:
                          workspace=options.workspace, plan=graph)
     from tfcheck.terraform.merge import merge
 
-    return merge(graph, hcl)
+    return merge(graph, hcl), prior

@@ -125,22 +125,27 @@ def load_plan(path: str, name: str | None = None, keep: frozenset[str] | None = 
     return build_graph(read_plan(path, keep), name or path, keep)
 
 
-def build_graph(doc: dict[str, Any], name: str, keep: frozenset[str] | None = None) -> Graph:
+def build_graph(doc: dict[str, Any], name: str, keep: frozenset[str] | None = None,
+                before: bool = False) -> Graph:
     """Resources from resource_changes and prior_state data sources, linked through configuration.
 
     With `keep`, the Graph holds only resources of those types (every resource still counts
-    for the owner accounts and for pairing references by instance key)."""
+    for the owner accounts and for pairing references by instance key). With `before`, the
+    state before the plan: each resource's `change.before` (under its current address, so a
+    moved resource is the same one), nothing the plan only creates, every action a no-op."""
     with paused_gc():
         try:
             config = ConfigIndex(_obj(_obj(doc.get("configuration")).get("root_module")))
             _refuse_unchecked_plan(doc, name, keep)
-            resources = _resources(doc, name, keep) if not _is_state(doc) else _state(doc, name, keep)
+            resources = _resources(doc, name, keep, before) if not _is_state(doc) else _state(doc, name, keep)
             resolver = LinkResolver(config, resources)
             regions = _provider_regions(doc)
             kept = [r for r in resources if isinstance(r, Resource)]
             nulls = _null_variables(doc)
             for res in kept:
                 _link(res, config, resolver, regions, nulls)
+            if before:
+                _policies_in_state(kept)
         except RecursionError:
             raise InputError("plan nested too deeply", name) from None
         owners, sources, callers = _owner_facts(doc, resources, config)
@@ -215,12 +220,12 @@ class Stub:
         self.module, self.index, self.values = module, index, values
 
 
-def _resources(doc: dict[str, Any], name: str, keep: frozenset[str] | None
+def _resources(doc: dict[str, Any], name: str, keep: frozenset[str] | None, before: bool = False
                ) -> list[Resource | Stub]:
     """Every resource instance (of the kept types, as Resources; of the others, as Stubs)."""
     out: dict[str, Resource | Stub] = {}
     for i, rc in enumerate(doc.get("resource_changes") or []):
-        res = _from_change(rc, f"resource_changes[{i}]", name, keep)
+        res = _from_change(rc, f"resource_changes[{i}]", name, keep, before)
         if res is not None:
             out[res.address] = res
     # Data sources read while planning appear only in prior_state.
@@ -244,7 +249,7 @@ def _check_state_resource(res: dict[str, Any], section: str, name: str) -> None:
             raise InputError(f"{section}: {shown}: {key} must be a string", name)
 
 
-def _from_change(rc: Any, where: str, name: str, keep: frozenset[str] | None
+def _from_change(rc: Any, where: str, name: str, keep: frozenset[str] | None, before: bool = False
                  ) -> Resource | Stub | None:
     if not isinstance(rc, dict):
         raise InputError(f"{where} must be an object", name)
@@ -258,6 +263,8 @@ def _from_change(rc: Any, where: str, name: str, keep: frozenset[str] | None
     if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
         raise InputError(f"{where}.change.actions must be a list of strings", name)
     action = _action(actions)
+    if before:
+        return _before(rc, change, action, where, name, keep)
     if action == "forget":
         return None
     if action == "delete":
@@ -269,6 +276,21 @@ def _from_change(rc: Any, where: str, name: str, keep: frozenset[str] | None
         raise InputError(f"{where}.change.{'before' if action == 'delete' else 'after'} "
                          "must be an object", name)
     return _resource(rc, values or {}, unknown, _sensitive(sensitive), action, keep)
+
+
+def _before(rc: dict[str, Any], change: dict[str, Any], action: str, where: str, name: str,
+            keep: frozenset[str] | None) -> Resource | Stub | None:
+    """The resource as it is before the plan (None when the plan creates it)."""
+    if action in ("create", "read"):
+        return None
+    values, sensitive = change.get("before"), change.get("before_sensitive")
+    if values is None and action == "no-op":  # a slim read keeps one side of a no-op: the same
+        values, sensitive = change.get("after"), change.get("after_sensitive")
+    if not isinstance(values, dict):
+        if values is None:
+            return None
+        raise InputError(f"{where}.change.before must be an object", name)
+    return _resource(rc, values, None, _sensitive(sensitive), "no-op", keep)
 
 
 def _action(actions: list[str]) -> str:
@@ -346,6 +368,17 @@ def _link(res: Resource, config: ConfigIndex, resolver: LinkResolver,
         links = resolver.resolve(refs, segs, res.index, each=for_each_refs(block))
         if links:
             res.links[attr] = tuple(links)
+
+
+def _policies_in_state(resources: list[Resource]) -> None:
+    """Before the plan, a secret's `policy` is its resource policy as AWS holds it: it counts as
+    the secret's own (inline) unless an aws_secretsmanager_secret_policy of the state sets it
+    (the configuration that says which one is set is the new one, not the old)."""
+    managed = {r.values.get("secret_arn") for r in resources if r.type == "aws_secretsmanager_secret_policy"}
+    for res in resources:
+        if res.type == "aws_secretsmanager_secret" and res.values.get("policy") \
+                and res.values.get("arn") not in managed:
+            res.configured = res.configured | {"policy"}
 
 
 def _provider_regions(doc: dict[str, Any]) -> dict[str, str]:

@@ -227,12 +227,14 @@ def slim_change(rc: Any, keep: Keep) -> Any:
     actions = change.get("actions")
     if keep(rtype):
         # The Graph reads `before` (and its sensitive marks) of a deleted resource, `after` and
-        # its marks otherwise: the other side (a copy, for a no-op) is not kept.
+        # its marks otherwise; the Graph of the state before the plan reads `before` of an
+        # update or replacement too. The other side (a copy, for a no-op) is not kept.
         if not isinstance(actions, list):
             raise Fallback
-        side = "before" if actions == ["delete"] else "after"
+        sides = (("before",) if actions == ["delete"] else ("after",) if actions in (["no-op"], ["create"])
+                 else ("after", "before"))
         rc["change"] = {k: v for k, v in change.items()
-                        if k == "actions" or k.startswith(side)}
+                        if k == "actions" or k.startswith(sides)}
         return rc
     stub: dict[str, Any] = {k: rc[k] for k in _CHANGE_KEYS if k in rc}
     values: dict[str, Any] = {}
