@@ -10,13 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tfcheck.access.evaluate import statement_applies
+from tfcheck.access.request import Caller, Request
 from tfcheck.errors import PolicyError
 from tfcheck.iam.policy import (
     Condition,
     Policy,
     Statement,
     parse_policy,
-    statement_matches_action,
     to_dict,
 )
 from tfcheck.iam.principals import Principal, PrincipalKind, classify
@@ -353,7 +354,9 @@ def test_deep_and_huge_values_do_not_crash() -> None:
     ],
 )
 def test_statement_matches_action(statement: dict[str, Any], action: str, expected: bool) -> None:
-    assert statement_matches_action(_one({"Effect": "Allow", **statement}), action) is expected
+    caller = Caller("222222222222", ROOT, "Account")
+    st = _one({"Effect": "Allow", "Principal": "*", **statement})
+    assert statement_applies(st, Request(caller, action)).value is expected
 
 
 # ---- properties -------------------------------------------------------------------------------

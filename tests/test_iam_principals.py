@@ -183,4 +183,5 @@ def test_kind_is_a_string_enum() -> None:
         "FEDERATED",
         "CANONICAL_USER",
         "INVALID",
+        "UNKNOWN",
     ]

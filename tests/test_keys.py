@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tfcheck.key_facts import KeyKind
-from tfcheck.keys import KeyResolver
+from tfcheck.access.key_facts import KeyKind
+from tfcheck.access.keys import KeyResolver
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 

@@ -21,7 +21,7 @@ from tests import regen_plans as rp
 # whose secret policy comes from a data source deferred to apply.
 REGENERATED = [
     "plans/key-policy-revokes-consumer",
-    "rules/cmk-unverifiable/fail/deferred-policy-document",
+    "rules/cmk-missing-cross-account-grant/pass/deferred-policy-document-secret-arn",
 ]
 
 

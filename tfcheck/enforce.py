@@ -96,6 +96,8 @@ def judge(findings: Iterable[Finding], *, owner_known: bool,
             outcome, note = Outcome.BASELINED, "in the baseline"
         elif level is Level.ADVISORY:
             outcome, note = Outcome.ADVISORY, ""
+        elif f.uncertain:
+            outcome, note = Outcome.ADVISORY, f"advisory because it depends on {f.uncertain}"
         elif f.needs_owner and not owner_known:
             outcome, note = Outcome.ADVISORY, "advisory because the owner account is unknown"
         elif level is Level.SOFT_MANDATORY and f.rule in enforcement.overrides:

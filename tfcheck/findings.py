@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Severity(str, Enum):
@@ -99,6 +101,11 @@ class Finding:
     related: tuple[Related, ...] = ()
     needs_owner: bool = False
     """True when the finding rests on knowing which accounts are the owner's."""
+    uncertain: str = ""
+    """Set when the violation holds only for some values known after apply: which one decides it
+    (the finding is then advisory, whatever the rule's level)."""
+    witness: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
+    """One concrete request that shows the finding (the JSON report's `witness`)."""
     info: RuleInfo = field(default=None, compare=False)  # type: ignore[assignment]
     """The rule's metadata; a finding built without it gets the bare id as title."""
 

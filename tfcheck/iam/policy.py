@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from tfcheck.errors import PolicyError
-from tfcheck.iam.actions import matches_any
-from tfcheck.iam.principals import PRINCIPAL_TYPE, Principal, classify
+from tfcheck.iam.principals import PRINCIPAL_TYPE, Principal, PrincipalKind, classify
+from tfcheck.model.resource import UnknownLeaf
+
+Leaf = str | UnknownLeaf
+"""A policy value: a string, or a leaf known only after apply."""
 
 _PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 _EFFECTS = ("Allow", "Deny")
@@ -22,22 +26,24 @@ class Condition:
     """As written: "StringEquals", "ForAnyValue:StringLike", "StringEqualsIfExists", ..."""
     key: str
     """Lower-cased, because condition keys are case-insensitive."""
-    values: tuple[str, ...]
-    """Stringified as IAM does: true becomes "true", 12 becomes "12"."""
+    values: tuple[Leaf, ...]
+    """Stringified as IAM does: true becomes "true", 12 becomes "12". An operator or key unknown
+    until apply is "?" (such a condition decides nothing for certain)."""
 
 
 @dataclass(frozen=True)
 class Statement:
     """One statement with every shorthand expanded; None means the element is absent."""
 
-    sid: str | None
+    sid: Leaf | None
     effect: str
+    """"Allow", "Deny", or "?" when unknown until apply."""
     principals: tuple[Principal, ...] | None
     not_principals: tuple[Principal, ...] | None
-    actions: tuple[str, ...] | None
-    not_actions: tuple[str, ...] | None
-    resources: tuple[str, ...] | None
-    not_resources: tuple[str, ...] | None
+    actions: tuple[Leaf, ...] | None
+    not_actions: tuple[Leaf, ...] | None
+    resources: tuple[Leaf, ...] | None
+    not_resources: tuple[Leaf, ...] | None
     conditions: tuple[Condition, ...]
     index: int
     """Position of the statement in the document."""
@@ -50,9 +56,28 @@ class Policy:
     version: str | None
     statements: tuple[Statement, ...]
 
+    @property
+    def partial(self) -> bool:
+        """Some value of it is known only after apply."""
+        return any(_has_leaf(st) for st in self.statements)
 
-def parse_policy(doc: str | dict[str, Any]) -> Policy:
+
+def _has_leaf(st: Statement) -> bool:
+    if st.effect == "?" or isinstance(st.sid, UnknownLeaf):
+        return True
+    groups = (st.actions, st.not_actions, st.resources, st.not_resources)
+    return (any(isinstance(v, UnknownLeaf) for g in groups for v in g or ())
+            or any(p.kind is PrincipalKind.UNKNOWN for p in (st.principals or ()) + (st.not_principals or ()))
+            or any(c.operator == "?" or any(isinstance(v, UnknownLeaf) for v in c.values)
+                   for c in st.conditions))
+
+
+def parse_policy(doc: str | dict[str, Any], sensitive: bool = False) -> Policy:
     """Parse the JSON text of a policy (as in plan values) or an already-decoded object.
+
+    A decoded object may hold UnknownLeaf values (a document partly known until apply); they
+    are kept where they stand. `sensitive`: the document is marked sensitive, so is every
+    principal it names.
 
     Raises PolicyError, and nothing else, for a shape tfcheck cannot read: Statement, Effect,
     Action/NotAction are required; a Principal string must be "*"; two spellings of one
@@ -71,9 +96,28 @@ def parse_policy(doc: str | dict[str, Any]) -> Policy:
     raw = doc["Statement"]
     if isinstance(raw, dict):
         raw = [raw]
+    if isinstance(raw, UnknownLeaf):
+        raise PolicyError("Statement is unknown until apply")
     if not isinstance(raw, list):
         raise PolicyError("Statement must be an object or a list of objects")
-    return Policy(version, tuple(_statement(item, i) for i, item in enumerate(raw)))
+    statements = tuple(_statement(item, i) for i, item in enumerate(raw))
+    if sensitive:
+        statements = tuple(dataclasses.replace(
+            st, principals=_hide(st.principals), not_principals=_hide(st.not_principals))
+            for st in statements)
+    return Policy(version, statements)
+
+
+def _hide(principals: tuple[Principal, ...] | None) -> tuple[Principal, ...] | None:
+    if principals is None:
+        return None
+    return tuple(dataclasses.replace(p, sensitive=True) for p in principals)
+
+
+def _unknown_statement(leaf: UnknownLeaf, i: int) -> Statement:
+    """A statement unknown until apply: it may allow or deny anyone anything."""
+    who = (Principal(PrincipalKind.UNKNOWN, leaf.text),)
+    return Statement(None, "?", who, None, (leaf,), None, None, None, (), i)
 
 
 def _decode(text: str) -> Any:
@@ -90,16 +134,22 @@ def _decode(text: str) -> Any:
 
 def _statement(raw: Any, i: int) -> Statement:
     where = f"Statement[{i}]"
+    if isinstance(raw, UnknownLeaf):
+        return _unknown_statement(raw, i)
     if not isinstance(raw, dict):
         raise PolicyError(f"{where} must be an object")
     sid = raw.get("Sid")
-    if sid is not None and not isinstance(sid, str):
+    if sid is not None and not isinstance(sid, (str, UnknownLeaf)):
         raise PolicyError(f"{where}.Sid must be a string")
     if "Effect" not in raw:
         raise PolicyError(f"{where} has no Effect")
     # IAM accepts exactly these two spellings.
-    if raw["Effect"] not in _EFFECTS:
+    if isinstance(raw["Effect"], UnknownLeaf):
+        effect = "?"
+    elif raw["Effect"] not in _EFFECTS:
         raise PolicyError(f'{where}.Effect must be "Allow" or "Deny"')
+    else:
+        effect = raw["Effect"]
     _exclusive(raw, where, "Principal", "NotPrincipal")
     _exclusive(raw, where, "Action", "NotAction")
     _exclusive(raw, where, "Resource", "NotResource")
@@ -107,7 +157,7 @@ def _statement(raw: Any, i: int) -> Statement:
         raise PolicyError(f"{where} has neither Action nor NotAction")
     return Statement(
         sid=sid,
-        effect=raw["Effect"],
+        effect=effect,
         principals=_principals(raw, where, "Principal"),
         not_principals=_principals(raw, where, "NotPrincipal"),
         actions=_strings(raw, where, "Action"),
@@ -124,13 +174,13 @@ def _exclusive(raw: dict[str, Any], where: str, name: str, not_name: str) -> Non
         raise PolicyError(f"{where} has both {name} and {not_name}")
 
 
-def _strings(raw: dict[str, Any], where: str, field: str) -> tuple[str, ...] | None:
+def _strings(raw: dict[str, Any], where: str, field: str) -> tuple[Leaf, ...] | None:
     if field not in raw:
         return None
     value = raw[field]
-    if isinstance(value, str):
+    if isinstance(value, (str, UnknownLeaf)):
         return (value,)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    if isinstance(value, list) and all(isinstance(v, (str, UnknownLeaf)) for v in value):
         return tuple(value)
     raise PolicyError(f"{where}.{field} must be a string or a list of strings")
 
@@ -139,6 +189,8 @@ def _principals(raw: dict[str, Any], where: str, field: str) -> tuple[Principal,
     if field not in raw:
         return None
     value = raw[field]
+    if isinstance(value, UnknownLeaf):
+        return (Principal(PrincipalKind.UNKNOWN, value.text),)
     if isinstance(value, str):
         if value != "*":
             raise PolicyError(f'{where}.{field} must be "*" when it is a string')
@@ -150,7 +202,8 @@ def _principals(raw: dict[str, Any], where: str, field: str) -> tuple[Principal,
         if ptype not in _PRINCIPAL_TYPES:
             raise PolicyError(f'{where}.{field} has an unknown key "{_short(ptype)}"')
         names = _strings(value, f"{where}.{field}", ptype)
-        found.extend(classify(ptype, name) for name in names or ())
+        found.extend(Principal(PrincipalKind.UNKNOWN, name.text) if isinstance(name, UnknownLeaf)
+                     else classify(ptype, name) for name in names or ())
     return tuple(found)
 
 
@@ -158,12 +211,17 @@ def _conditions(raw: dict[str, Any], where: str) -> tuple[Condition, ...]:
     block = raw.get("Condition")
     if block is None:
         return ()
+    if isinstance(block, UnknownLeaf):
+        return (Condition("?", "?", (block,)),)
     if not isinstance(block, dict):
         raise PolicyError(f"{where}.Condition must be an object")
     found: list[Condition] = []
     for operator, keys in block.items():
         if not isinstance(operator, str):
             raise PolicyError(f"{where}.Condition operators must be strings")
+        if isinstance(keys, UnknownLeaf):
+            found.append(Condition("?", "?", (keys,)))
+            continue
         if not isinstance(keys, dict):
             raise PolicyError(f"{where}.Condition.{_short(operator)} must be an object")
         seen: set[str] = set()
@@ -180,10 +238,13 @@ def _conditions(raw: dict[str, Any], where: str) -> tuple[Condition, ...]:
     return tuple(found)
 
 
-def _condition_values(values: Any, path: str) -> tuple[str, ...]:
+def _condition_values(values: Any, path: str) -> tuple[Leaf, ...]:
     items = values if isinstance(values, list) else [values]
-    out: list[str] = []
+    out: list[Leaf] = []
     for item in items:
+        if isinstance(item, UnknownLeaf):
+            out.append(item)
+            continue
         # bool before int: True is an int in Python, but IAM writes it "true".
         if isinstance(item, bool):
             out.append("true" if item else "false")
@@ -233,19 +294,14 @@ def _statement_dict(st: Statement) -> dict[str, Any]:
         ("NotResource", st.not_resources),
     ):
         if values is not None:
-            out[field] = list(values)
+            out[field] = [_plain(v) for v in values]
     if st.conditions:
         block: dict[str, dict[str, list[str]]] = {}
         for c in st.conditions:
-            block.setdefault(c.operator, {})[c.key] = list(c.values)
+            block.setdefault(c.operator, {})[c.key] = [_plain(v) for v in c.values]
         out["Condition"] = block
     return out
 
 
-def statement_matches_action(st: Statement, action: str) -> bool:
-    """Whether the statement's Action covers `action`, or its NotAction leaves it out."""
-    if st.actions is not None:
-        return matches_any(st.actions, action)
-    if st.not_actions is not None:
-        return not matches_any(st.not_actions, action)
-    return False
+def _plain(value: Leaf) -> str:
+    return value if isinstance(value, str) else "${" + value.text + "}"

@@ -22,6 +22,8 @@ class PrincipalKind(str, Enum):
     FEDERATED = "federated"
     CANONICAL_USER = "canonical-user"
     INVALID = "invalid"
+    UNKNOWN = "unknown"
+    """A value known only after apply; `value` says what it is (an expression or reference)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Principal:
     """Lower-cased partition of an ARN; None for a bare account id."""
     name: str | None = None
     """Role or user name without its path; for a session, the assumed role's name."""
+    sensitive: bool = False
+    """Written in a value marked sensitive: never shown in a report."""
 
 
 # [0-9] rather than \d: \d also matches non-ASCII digits, which no account id contains.

@@ -13,6 +13,14 @@ Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
+class UnknownLeaf:
+    """A leaf of a partly known value (a policy document with an ARN known only after apply)."""
+
+    text: str
+    """What the value is: the expression, or the references, it comes from."""
+
+
+@dataclass(frozen=True)
 class Link:
     """A reference from one attribute to another resource instance (and maybe its attribute)."""
 
@@ -56,6 +64,9 @@ class Resource:
     """Where the block is written (file relative to the scanned root, line of the block)."""
     lines: dict[str, int] = field(default_factory=dict)
     """Line of each top-level attribute as written, for findings about one attribute."""
+    partial: dict[str, Any] = field(default_factory=dict)
+    """For an attribute unknown until apply whose structure is partly known (a policy built with
+    jsonencode or aws_iam_policy_document): that structure, with UnknownLeaf where it is unknown."""
 
     def location_of(self, attribute: str | None) -> Location | None:
         """The attribute's line when known, else the block's."""

@@ -44,6 +44,7 @@ def _finding(j: Judged) -> dict[str, Any]:
         "location": _location(f.location),
         "related": [{"address": r.address, "location": _location(r.location)} for r in f.related],
         "fingerprint": f.fingerprint,
+        "witness": dict(f.witness) if f.witness is not None else None,
     }
 
 

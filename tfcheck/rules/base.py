@@ -6,10 +6,10 @@ import inspect
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
-from tfcheck.access import Facts, SecretFacts
+from tfcheck.access import Facts, SecretFacts, Witness
+from tfcheck.access.key_facts import KeyFacts
 from tfcheck.findings import RULES_DOC_URL, Finding, Level, Related, RuleInfo, Severity
 from tfcheck.iam import Principal
-from tfcheck.key_facts import KeyFacts
 from tfcheck.model.resource import Resource
 
 
@@ -41,7 +41,8 @@ class Rule:
 
     def finding(self, holder: Resource | None, message: str, remediation: str, *,
                 subject: str = "", related: Iterable[Resource] = (),
-                needs_owner: bool = False, attribute: str | None = "policy") -> Finding:
+                needs_owner: bool = False, attribute: str | None = "policy",
+                witness: Witness | None = None) -> Finding:
         return Finding(
             rule=self.id, severity=self.severity,
             address=holder.address if holder else None, message=message,
@@ -50,6 +51,9 @@ class Rule:
             related=tuple(Related(r.address, r.location) for r in _unique(related)
                           if holder is None or r.address != holder.address),
             needs_owner=needs_owner, info=self.info(),
+            uncertain=("" if witness is None or witness.certain
+                       else witness.unknown or "a value known after apply"),
+            witness=witness.to_json() if witness is not None else None,
         )
 
 
@@ -70,21 +74,23 @@ def key_name(key: KeyFacts) -> str:
     return "its key"
 
 
-def show(principal: Principal, sensitive: bool) -> str:
-    """How a principal is named in a message: never a value the plan marks sensitive."""
-    return HIDDEN if sensitive else principal.value
+def show(principal: Principal, sensitive: bool = False) -> str:
+    """How a principal is named in a message: never a value the plan marks sensitive (the
+    principal's own flag, or `sensitive` for the document it is compared with)."""
+    return HIDDEN if sensitive or principal.sensitive else principal.value
 
 
-def show_account(principal: Principal, sensitive: bool) -> str:
-    return HIDDEN if sensitive else (principal.account or principal.value)
+def show_account(principal: Principal, sensitive: bool = False) -> str:
+    return HIDDEN if sensitive or principal.sensitive else (principal.account or principal.value)
 
 
 def accounts_text(principals: Iterable[Principal], sensitive: bool,
                   trusted: frozenset[str] = frozenset()) -> str:
     """The accounts of some principals, e.g. "222222222222 (trusted), 333333333333"."""
-    if sensitive:
+    principals = list(principals)
+    if sensitive or any(p.sensitive for p in principals):
         return "other accounts (their ids are marked sensitive)"
-    names = sorted({p.account or p.value for p in principals})
+    names = sorted({p.account or ("anyone" if p.value == "*" else p.value) for p in principals})
     return ", ".join(f"{n} (trusted)" if n in trusted else n for n in names) or "other accounts"
 
 

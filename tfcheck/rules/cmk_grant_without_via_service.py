@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tfcheck.access import Facts
+from tfcheck.access.evaluate import policy_allows
+from tfcheck.access.key_facts import KeyKind
+from tfcheck.access.match import Known
+from tfcheck.access.request import Caller, direct_kms_request
 from tfcheck.findings import Finding, Level, Severity
-from tfcheck.iam import Policy, allows, grantees
-from tfcheck.key_facts import KeyKind
+from tfcheck.iam import Policy
 from tfcheck.rules.base import Rule, show
-
-VIA_SERVICE = "kms:viaservice"
 
 
 class CmkGrantWithoutViaService(Rule):
@@ -57,26 +58,32 @@ class CmkGrantWithoutViaService(Rule):
     def check(self, facts: Facts) -> Iterator[Finding]:
         seen: set[tuple[str, str]] = set()
         for sf in facts.secrets:
-            for key in sf.keys:
+            for key, target in ((k, t) for _, k, t in sf.each_key()):
                 if key.kind is not KeyKind.CUSTOMER or key.policy is None or key.policy_holder is None:
                     continue
                 for access in sf.accesses:
-                    granting = [g.statement for g in grantees(key.policy, "kms:Decrypt")
-                                if allows(Policy(None, (g.statement,)), access.grantee, "kms:Decrypt")]
-                    if not granting or any(c.key == VIA_SERVICE for st in granting
-                                           for c in st.conditions):
-                        continue
                     holder = key.policy_holder
                     if (holder.address, access.principal.value) in seen:
                         continue
+                    sid = _direct(key.policy, access.callers, target.region)
+                    if sid is None:
+                        continue
                     seen.add((holder.address, access.principal.value))
-                    sids = ", ".join(st.sid or f"#{st.index}" for st in dict.fromkeys(granting))
                     yield self.finding(
                         holder,
                         f"The key policy of {holder.address} lets {show(access.principal, sf.sensitive)} "
-                        f"kms:Decrypt (statement {sids}) without a kms:ViaService condition: it "
+                        f"kms:Decrypt (statement {sid}) without a kms:ViaService condition: it "
                         "can decrypt outside Secrets Manager.",
                         "Add Condition StringEquals kms:ViaService = "
                         "secretsmanager.<region>.amazonaws.com to that statement.",
                         subject=access.principal.value, related=[*([sf.secret] if sf.secret else [])],
                     )
+
+
+def _direct(policy: Policy, callers: tuple[Caller, ...], region: Known) -> str | None:
+    """The statement that lets one of the callers decrypt directly, not through Secrets Manager."""
+    for caller in callers:
+        decision = policy_allows(policy, direct_kms_request(caller, "kms:Decrypt", region))
+        if decision.value is True:
+            return decision.statement
+    return None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tfcheck.access import Access, Facts, SecretFacts
+from tfcheck.access import Access, Facts, SecretFacts, Witness
+from tfcheck.access.key_facts import KeyFacts
 from tfcheck.findings import Finding, Level, Severity
-from tfcheck.key_facts import KeyFacts
 from tfcheck.rules.base import Rule, chain, show
 
 
@@ -67,31 +67,37 @@ class CmkMissingCrossAccountGrant(Rule):
         for sf in facts.secrets:
             if sf.secret is None:
                 continue
-            for (region, key) in [(None, sf.key), *sf.replicas]:
-                if key.key is None:
+            for region, key, target in sf.each_key():
+                if key.key is None or not sf.decidable(key):
                     continue
+                if region and key.region and key.region != region:
+                    continue  # a key of another region: replica-without-cmk says so
                 for access in sf.accesses:
-                    if sf.kms_allows(access, key) is False:
-                        yield self._finding(sf, key, access, region)
+                    witness = sf.refusal(access, key, target)
+                    if witness is not None:
+                        yield self._finding(sf, key, access, region, witness)
 
-    def _finding(self, sf: SecretFacts, key: KeyFacts, access: Access, region: str | None) -> Finding:
+    def _finding(self, sf: SecretFacts, key: KeyFacts, access: Access, region: str | None,
+                 witness: Witness) -> Finding:
         assert sf.secret is not None and key.key is not None
         who = show(access.principal, sf.sensitive)
-        needed = " and ".join(access.kms_actions)
+        needed = witness.kms.action if witness.kms is not None else " and ".join(access.kms_actions)
         name = key.key.address
-        if key.policy is None:
-            why = (f"its key {name} has no key policy, so AWS's default policy applies, "
-                   "which lets in only the key's own account")
-        else:
-            holder = key.policy_holder or key.key
-            where = "" if holder.address == name else f" (set by {holder.address})"
-            why = f"the key policy of {name}{where} does not allow it {needed}"
+        holder = key.policy_holder or key.key
+        where = "" if holder.address == name else f" (set by {holder.address})"
         replica = f" (its replica in {region})" if region else ""
+        if witness.caller.fresh:
+            # Anyone may read: the fix is never a key that lets everyone decrypt.
+            fix = (f"Restrict the policy on {sf.secret.address} first (see secret-policy-public); then "
+                   f"allow the accounts that remain {needed} in the key policy of {name}.")
+        else:
+            fix = (f"Allow {who} {needed} in the key policy of {name}{where}, under the same conditions "
+                   "as the secret policy (restricted with kms:ViaService).")
         return self.finding(
             sf.holder,
-            f"{who} may {'write' if access.writes else 'read'} {sf.secret.address}{replica}, "
-            f"but {why}.",
-            f"Allow {who} {needed} in the key policy of {name} (restricted with kms:ViaService).",
+            f"{who} may {'write' if access.writes and not access.reads else 'read'} "
+            f"{sf.secret.address}{replica}, but the key {name} refuses it: {witness.text()}.",
+            fix,
             subject=access.principal.value + (f" {name}" if region else ""), related=chain(sf),
-            needs_owner=access.foreign is None,
+            needs_owner=access.foreign is None, witness=witness,
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tfcheck.access import Facts, SecretFacts
+from tfcheck.access.key_facts import KeyKind
 from tfcheck.findings import Finding, Level, Severity
-from tfcheck.key_facts import KeyKind
 from tfcheck.rules.base import Rule, chain
 
 
@@ -68,6 +68,6 @@ def _reason(sf: SecretFacts) -> str | None:
         if key.conflicting_policy and key.key is not None:
             return (f"{key.key.address} has both a policy argument and an aws_kms_key_policy; "
                     "they overwrite each other, so which one AWS ends up with depends on apply order")
-        if key.kind is KeyKind.CUSTOMER and any(sf.kms_allows(a, key) is None for a in sf.accesses):
-            return key.reason or "the key policy does not say for certain"
+        if key.kind is KeyKind.CUSTOMER and not sf.decidable(key):
+            return key.reason or "the key policy is unknown until apply"
     return None

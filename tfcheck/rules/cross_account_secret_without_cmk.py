@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tfcheck.access import Facts
+from tfcheck.access.key_facts import KeyKind
 from tfcheck.findings import Finding, Level, Severity
-from tfcheck.key_facts import KeyKind
 from tfcheck.rules.base import Rule, accounts_text, chain
 
 
@@ -55,15 +55,19 @@ class CrossAccountSecretWithoutCmk(Rule):
         for sf in facts.secrets:
             if sf.key.kind is not KeyKind.AWS_MANAGED or not sf.accesses or sf.secret is None:
                 continue
-            who = accounts_text((a.principal for a in sf.accesses), sf.sensitive, facts.trusted)
-            verbs = "write" if all(a.writes and not a.reads for a in sf.accesses) else "read"
+            found = [(a, w) for a in sf.accesses if (w := sf.refusal(a, sf.key)) is not None]
+            if not found:
+                continue
+            access, witness = next(((a, w) for a, w in found if w.certain), found[0])
+            who = accounts_text((a.principal for a, _ in found), sf.sensitive, facts.trusted)
+            verbs = "write" if all(a.writes and not a.reads for a, _ in found) else "read"
             yield self.finding(
                 sf.holder,
                 f"{sf.secret.address} is shared with {who}, but it is encrypted with the "
                 f"AWS-managed key aws/secretsmanager, which other accounts cannot use: they "
-                f"will be denied when they {verbs} the secret value.",
+                f"will be denied when they {verbs} the secret value. For example, {witness.text()}.",
                 f"Set kms_key_id on {sf.secret.address} to a customer-managed KMS key whose "
                 f"policy allows {who} kms:Decrypt.",
                 subject=sf.secret.address, related=chain(sf),
-                needs_owner=all(a.foreign is None for a in sf.accesses),
+                needs_owner=all(a.foreign is None for a, _ in found), witness=witness,
             )

@@ -57,14 +57,16 @@ class PrincipalNotAccountRoot(Rule):
                 if (holder.address, principal.value) in seen:
                     continue
                 seen.add((holder.address, principal.value))
-                who = show(principal, sf.sensitive)
-                account = show_account(principal, sf.sensitive)
+                # The principal's own flag says whether its document is sensitive.
+                hidden = principal.sensitive or (holder is sf.holder and sf.sensitive)
+                who = show(principal, hidden)
+                account = show_account(principal, hidden)
                 yield self.finding(
                     holder,
                     f"The policy names {principal.kind.value} {who} of account "
                     f"{account} instead of the account: if that identity is "
                     "recreated, access silently breaks.",
-                    f"Grant {'the account' if sf.sensitive else f'arn:aws:iam::{account}:root'} "
+                    f"Grant {'the account' if hidden else f'arn:aws:iam::{account}:root'} "
                     "rather than the identity, and narrow it with an "
                     "aws:PrincipalArn condition.",
                     subject=principal.value, related=chain(sf),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tfcheck.access import Facts
+from tfcheck.access.key_facts import KeyKind
 from tfcheck.findings import Finding, Level, Severity
-from tfcheck.key_facts import KeyKind
 from tfcheck.rules.base import Rule, accounts_text, chain
 
 

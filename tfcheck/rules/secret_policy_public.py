@@ -45,14 +45,18 @@ class SecretPolicyPublic(Rule):
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         for sf in facts.secrets:
-            if not sf.public:
+            witness = sf.public
+            if witness is None:
                 continue
-            sids = ", ".join(st.sid or f"#{st.index}" for st in sf.public)
             what = sf.secret.address if sf.secret else "the secret"
+            sid = witness.allowing or "?"
             yield self.finding(
                 sf.holder,
-                f"The policy on {what} allows any AWS principal (statement {sids}) with no "
-                "condition on aws:PrincipalAccount, aws:PrincipalOrgID or aws:PrincipalArn.",
-                "Name the accounts that need access, or add an aws:PrincipalOrgID condition.",
-                subject=sids, related=chain(sf),
+                f"The policy on {what} {'allows' if witness.certain else 'may allow'} principals of "
+                f"accounts it does not name (statement "
+                f"{sid}): {witness.text()}. Only a condition on aws:PrincipalAccount, "
+                "aws:PrincipalOrgID, aws:PrincipalOrgPaths or aws:PrincipalArn narrows it.",
+                "Name the accounts that need access, or add an aws:PrincipalOrgID condition; do not "
+                "widen the key policy to match.",
+                subject=sid, related=chain(sf), witness=witness,
             )

@@ -44,6 +44,7 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
     """The plan's resource with the HCL's location, and the values and links the plan does not
     know but the HCL evaluates."""
     values, unknown, sensitive = dict(res.values), res.unknown, res.sensitive
+    partial = dict(res.partial)
     for attr in hcl.configured:
         if res.is_unknown(attr) and attr in hcl.values and not hcl.is_unknown(attr):
             values[attr] = hcl.values[attr]
@@ -51,8 +52,10 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
                 unknown = {k: v for k, v in unknown.items() if k != attr}
             if not res.is_sensitive(attr) and hcl.is_sensitive(attr):
                 sensitive = {**(sensitive or {}), attr: True}
+        elif res.is_unknown(attr) and attr in hcl.partial:
+            partial.setdefault(attr, hcl.partial[attr])
     return replace(
-        res, values=values, unknown=unknown, sensitive=sensitive,
+        res, values=values, unknown=unknown, sensitive=sensitive, partial=partial,
         links=_with_defaults(res.links, hcl.links), configured=res.configured | hcl.configured,
         region=res.region or hcl.region, constants=_with_defaults(res.constants, hcl.constants),
         location=hcl.location, lines=hcl.lines,

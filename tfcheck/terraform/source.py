@@ -11,7 +11,11 @@ from tfcheck.errors import InputError
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 from tfcheck.terraform.addresses import Key, arn_account
-from tfcheck.terraform.aws.policy_document import PolicyDocumentError, render_policy_document
+from tfcheck.terraform.aws.policy_document import (
+    PolicyDocumentError,
+    partial_policy_document,
+    render_policy_document,
+)
 from tfcheck.terraform.eval.expressions import InstanceRef, Unknown, Value, evaluate
 from tfcheck.terraform.eval.from_plan import plan_keys, planned_instances, unknown_attributes
 from tfcheck.terraform.eval.modules import META_ARGS, Instance, ModuleInstance, expand
@@ -203,8 +207,11 @@ class HclLoader:
         if kind == "aws_iam_policy_document":
             def render() -> Value:
                 try:
-                    return render_policy_document(args(), is_unknown=lambda v: isinstance(v, Unknown),
-                                                  make_unknown=Unknown)
+                    values = args()
+                    rendered = render_policy_document(values, is_unknown=_is_unknown, make_unknown=Unknown)
+                    if isinstance(rendered, Unknown):  # what is known still says who may act
+                        return Unknown(rendered.text, partial_policy_document(values, _is_unknown))
+                    return rendered
                 except PolicyDocumentError as err:
                     raise InputError(f"data.aws_iam_policy_document.{block.labels[1]}: {err}",
                                      os.path.join(self.display, block.file), block.line) from None
@@ -258,6 +265,10 @@ def _ancestors(module: ModuleInstance) -> list[Path]:
         out.append(node.dir)
         node = node.parent
     return out
+
+
+def _is_unknown(value: object) -> bool:
+    return isinstance(value, Unknown)
 
 
 def _minified(value: Value) -> Value:

@@ -298,3 +298,66 @@ def _go_number(number: float) -> str:
         text = repr(number)
         return text.replace("e-0", "e-") if "e-0" in text[-4:] else text
     return _string(number, "number")  # which refuses NaN and infinities, as Go does
+
+
+def partial_policy_document(args: Mapping[str, Any], is_unknown: Callable[[object], bool]) -> Any:
+    """The document's meaning when some leaves are unknown until apply: an IAM JSON object whose
+    unknown leaves are kept as they are (for access reasoning; not the provider's exact text).
+
+    None when the unknowns decide the document's shape (source or override documents, a whole
+    statement list) rather than single values.
+    """
+    for name in ("source_policy_documents", "override_policy_documents", "source_json", "override_json",
+                 "version", "policy_id"):
+        if _find_unknown(args.get(name), name, is_unknown):
+            return None
+    blocks = args.get("statement") or []
+    if is_unknown(blocks):
+        return None
+    statements: list[Any] = []
+    for block in [blocks] if isinstance(blocks, Mapping) else [b for b in blocks if b is not None]:
+        if is_unknown(block) or not isinstance(block, Mapping):
+            statements.append(block)
+            continue
+        statement: dict[str, Any] = {"Effect": block.get("effect") or "Allow"}
+        if block.get("sid") is not None:
+            statement["Sid"] = block.get("sid")
+        for name, key in (("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"),
+                          ("not_resources", "NotResource")):
+            if block.get(name):
+                statement[key] = block[name]
+        for name, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+            entries = block.get(name)
+            if entries:
+                statement[key] = _partial_principals(entries, is_unknown)
+        conditions = block.get("condition")
+        if conditions:
+            statement["Condition"] = _partial_conditions(conditions, is_unknown)
+        statements.append(statement)
+    return {"Version": DEFAULT_VERSION, "Statement": statements}
+
+
+def _partial_principals(entries: Any, is_unknown: Callable[[object], bool]) -> Any:
+    if is_unknown(entries) or not isinstance(entries, list):
+        return entries
+    out: dict[str, list[Any]] = {}
+    for entry in entries:
+        if is_unknown(entry) or not isinstance(entry, Mapping) or is_unknown(entry.get("type")):
+            return entry  # which kind of principal is unknown: the whole element is
+        ids = entry.get("identifiers")
+        out.setdefault(str(entry.get("type")), []).extend(ids if isinstance(ids, list) else [ids])
+    return out
+
+
+def _partial_conditions(entries: Any, is_unknown: Callable[[object], bool]) -> Any:
+    if is_unknown(entries) or not isinstance(entries, list):
+        return entries
+    out: dict[str, dict[str, list[Any]]] = {}
+    for entry in entries:
+        if not isinstance(entry, Mapping) or is_unknown(entry.get("test")) \
+                or is_unknown(entry.get("variable")):
+            return entry
+        values = entry.get("values")
+        out.setdefault(str(entry.get("test")), {}).setdefault(str(entry.get("variable")), []).extend(
+            values if isinstance(values, list) else [values])
+    return out

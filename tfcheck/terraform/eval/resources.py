@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from tfcheck.findings import Location
-from tfcheck.model.resource import Link, Resource
+from tfcheck.model.resource import Link, Resource, UnknownLeaf
 from tfcheck.terraform.eval.expressions import InstanceRef, Reference, Unknown, Value
 from tfcheck.terraform.eval.loader import Loader
 from tfcheck.terraform.eval.modules import META_ARGS, Instance, ModuleInstance
@@ -38,11 +38,14 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
     unknown: dict[str, Any] = {}
     sensitive: dict[str, Any] = {}
     links: dict[str, tuple[Link, ...]] = {}
+    partial: dict[str, Any] = {}
     for name in block.attrs:
         if name in META_ARGS or (names is not None and name not in names):
             continue
         value, refs, touched = attrs.full(name)
         _store(name, plain(value), values, unknown)
+        if isinstance(value, Unknown) and value.partial is not None:
+            partial[name] = leaves(value.partial)
         if touched:
             sensitive[name] = True
         if refs:
@@ -71,7 +74,7 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
                               *nested.unknown, *constants]),
         constants={k: v for k, v in constants.items() if not _has_unknown(v)},
         links=links, action="create", location=Location(file, line, module.loader.display), lines=lines,
-        region=module.region_of(block),
+        region=module.region_of(block), partial=partial,
     )
 
 
@@ -146,6 +149,19 @@ def plain(value: Value) -> Value:
         return {str(k): plain(value[k]) for k in value}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
+    return value
+
+
+def leaves(value: Value) -> Any:
+    """A partly known structure with its Unknown leaves as the model's UnknownLeaf."""
+    if isinstance(value, Unknown):
+        return UnknownLeaf(value.text)
+    if isinstance(value, InstanceRef):
+        return UnknownLeaf(value.address)
+    if isinstance(value, Mapping):
+        return {str(k): leaves(value[k]) for k in value}
+    if isinstance(value, (list, tuple)):
+        return [leaves(v) for v in value]
     return value
 
 

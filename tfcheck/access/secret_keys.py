@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tfcheck.access.key_facts import KeyFacts
+from tfcheck.access.keys import KEY_TYPES, KeyResolver
 from tfcheck.iam import Policy
-from tfcheck.key_facts import KeyFacts
-from tfcheck.keys import KEY_TYPES, KeyResolver
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 

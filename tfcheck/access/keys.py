@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from tfcheck.access.key_facts import KeyFacts, KeyKind, PolicyState, key_properties
+from tfcheck.access.partial import partial_document
 from tfcheck.errors import InputError, PolicyError
 from tfcheck.iam import Policy, parse_policy
-from tfcheck.key_facts import KeyFacts, KeyKind, PolicyState, key_properties
 from tfcheck.model.graph import Graph
 from tfcheck.model.resource import Resource
 from tfcheck.terraform.addresses import arn_account, arn_region
@@ -27,7 +28,7 @@ class KeyResolver:
         self._grants: dict[str, list[Resource]] = defaultdict(list)
         self._parsed: dict[tuple[str, str], Policy] = {}
         # Policies repeat (one module, many instances): each distinct text is parsed once.
-        self._by_text: dict[str, Policy] = {}
+        self._by_text: dict[tuple[str, bool], Policy] = {}
         for res in graph.of_type("aws_kms_key_policy"):
             for key in self.keys_named(res, "key_id"):
                 self._policies[key.address].append(res)
@@ -144,25 +145,45 @@ class KeyResolver:
         if holder.is_unknown("policy"):
             if holder is key and "policy" not in key.configured:
                 return facts.replace(policy_state=PolicyState.DEFAULT)
+            partial = self.document(holder, "policy")
+            if partial is not None:  # known but for a few values: those are variables
+                return facts.replace(policy=partial, policy_state=PolicyState.SET)
             return facts.replace(policy_state=PolicyState.UNKNOWN,
                                  reason=f"the policy of {holder.address} is unknown until apply")
         if not holder.get("policy"):
             return facts.replace(policy_state=PolicyState.DEFAULT)
         return facts.replace(policy=self.parse(holder, "policy"), policy_state=PolicyState.SET)
 
+    def document(self, holder: Resource, attribute: str) -> Policy | None:
+        """The policy of an attribute: known, or known but for some leaves (None: not even that)."""
+        if not holder.is_unknown(attribute):
+            return self.parse(holder, attribute) if holder.get(attribute) else None
+        cache_key = (holder.address, attribute)
+        if cache_key not in self._parsed:
+            doc = partial_document(self.graph, holder, attribute)
+            if not isinstance(doc, dict):
+                return None
+            try:
+                self._parsed[cache_key] = parse_policy(doc, holder.is_sensitive(attribute))
+            except PolicyError:
+                return None  # the unknowns shape the document itself: nothing to decide on
+        return self._parsed[cache_key]
+
     def parse(self, holder: Resource, attribute: str) -> Policy:
         """Parse a policy attribute once, turning a malformed document into a clear InputError."""
         cache_key = (holder.address, attribute)
         if cache_key not in self._parsed:
             doc = holder.get(attribute)
-            policy = self._by_text.get(doc) if isinstance(doc, str) else None
+            sensitive = holder.is_sensitive(attribute)
+            text_key = (doc, sensitive) if isinstance(doc, str) else None
+            policy = self._by_text.get(text_key) if text_key else None
             if policy is None:
                 try:
-                    policy = parse_policy(doc)
+                    policy = parse_policy(doc, sensitive)
                 except PolicyError as err:
                     raise InputError(f"{holder.address}.{attribute}: {err}", self.graph.source) from None
-                if isinstance(doc, str):
-                    self._by_text[doc] = policy
+                if text_key:
+                    self._by_text[text_key] = policy
             self._parsed[cache_key] = policy
         return self._parsed[cache_key]
 

@@ -1,0 +1,136 @@
+"""A request as AWS sees it: who calls, which action, and the context keys AWS sets for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tfcheck.access.match import Known, Vague
+
+READ = "secretsmanager:GetSecretValue"
+WRITES = ("secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret")
+DECRYPT = "kms:Decrypt"
+GENERATE = "kms:GenerateDataKey"
+KMS_NEEDED = {READ: (DECRYPT,), "secretsmanager:PutSecretValue": (GENERATE,),
+              "secretsmanager:UpdateSecret": (GENERATE,)}
+"""What Secrets Manager asks KMS for, for each secret action (Secrets Manager User Guide, "Secret
+encryption and decryption"): GetSecretValue decrypts; storing a new value generates a data key."""
+KMS_DOCUMENTED_TOO = {"secretsmanager:PutSecretValue": (DECRYPT,),
+                      "secretsmanager:UpdateSecret": (DECRYPT,)}
+"""Also listed for writers in AWS's documentation, for some paths only (comparing versions):
+refused, it is an advisory, not a block."""
+
+ABSENT = "absent"
+"""A context key's value when AWS does not set it for this request."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One identity that signs a request."""
+
+    account: str
+    arn: str
+    """aws:PrincipalArn: the account root, a role (for its sessions) or a user."""
+    kind: str
+    """aws:PrincipalType: Account, AssumedRole or User."""
+    partition: str = "aws"
+    session: str | None = None
+    """The sts assumed-role ARN, for a session."""
+    org_id: str | None = None
+    org_paths: tuple[str, ...] | None = None
+    fresh: bool = False
+    """An account no policy names: "anyone else"."""
+
+    def describe(self) -> str:
+        return self.session or self.arn
+
+
+@dataclass(frozen=True)
+class Request:
+    """A principal, an action and the context keys (lower-cased) AWS evaluates conditions on."""
+
+    caller: Caller
+    action: str
+    context: dict[str, Known | tuple[str, ...]] = field(default_factory=dict, hash=False)
+    """Keys AWS sets; a key missing here is one tfcheck cannot tell (unknown, not absent)."""
+    absent: frozenset[str] = frozenset()
+    """Keys AWS does not set for this request."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a secret (or replica) lives: what Secrets Manager puts in its calls to KMS."""
+
+    region: Known
+    arn: Known
+    """The secret's ARN in that region (Vague when created by this plan: AWS adds a suffix)."""
+    partition: str = "aws"
+
+
+def principal_context(caller: Caller) -> dict[str, Known | tuple[str, ...]]:
+    ctx: dict[str, Known | tuple[str, ...]] = {
+        "aws:principalarn": caller.arn,
+        "aws:principalaccount": caller.account,
+        "aws:principaltype": caller.kind,
+        "aws:principalisawsservice": "false",
+        "aws:securetransport": "true",
+    }
+    if caller.org_id is not None:
+        ctx["aws:principalorgid"] = caller.org_id
+    if caller.org_paths is not None:
+        ctx["aws:principalorgpaths"] = caller.org_paths
+    return ctx
+
+
+# Set only when a service calls on a customer's behalf (never on a direct call); an org key is
+# absent for an account outside any organization.
+_DIRECT_ABSENT = frozenset({"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths",
+                            "aws:calledvia", "aws:calledviafirst", "aws:calledvialast",
+                            "kms:viaservice"})
+_ORG_KEYS = ("aws:principalorgid", "aws:principalorgpaths")
+
+
+def _absent(caller: Caller, base: frozenset[str]) -> frozenset[str]:
+    return base | frozenset(k for k in _ORG_KEYS if k not in principal_context(caller))
+
+
+def secret_request(caller: Caller, action: str, target: Target) -> Request:
+    """The caller's own call to Secrets Manager."""
+    ctx = principal_context(caller)
+    ctx["aws:viaawsservice"] = "false"
+    ctx["aws:requestedregion"] = target.region
+    return Request(caller, action, ctx, _absent(caller, _DIRECT_ABSENT))
+
+
+def via_service(target: Target) -> Known:
+    """kms:ViaService when Secrets Manager in the secret's region calls KMS for the reader."""
+    suffix = "amazonaws.com.cn" if target.partition == "aws-cn" else "amazonaws.com"
+    if isinstance(target.region, Vague):
+        return Vague(f"secretsmanager.*.{suffix}", f"secretsmanager.<region>.{suffix} ({target.region.text})")
+    return f"secretsmanager.{target.region}.{suffix}"
+
+
+def kms_request(caller: Caller, action: str, target: Target) -> Request:
+    """The call Secrets Manager makes to KMS for the caller, as the caller."""
+    ctx = principal_context(caller)
+    ctx.update({
+        "aws:viaawsservice": "true",
+        "aws:requestedregion": target.region,
+        "kms:viaservice": via_service(target),
+        "kms:calleraccount": caller.account,
+        "kms:encryptioncontext:secretarn": target.arn,
+        "kms:encryptioncontext:secretversionid": Vague("*", "the secret version id"),
+        "kms:encryptioncontextkeys": ("SecretARN", "SecretVersionId"),
+    })
+    absent = _absent(caller, _DIRECT_ABSENT - {"kms:viaservice"})
+    return Request(caller, action, ctx, absent | {"kms:grantoperations", "kms:requestalias"})
+
+
+def direct_kms_request(caller: Caller, action: str, region: Known) -> Request:
+    """The caller calling KMS itself, outside Secrets Manager (what kms:ViaService prevents)."""
+    ctx = principal_context(caller)
+    ctx.update({"aws:viaawsservice": "false", "aws:requestedregion": region,
+                "kms:calleraccount": caller.account})
+    return Request(caller, action, ctx, _absent(caller, _DIRECT_ABSENT))
+
+
+ENCRYPTION_CONTEXT = "kms:encryptioncontext:"
