@@ -65,7 +65,8 @@ class Problem:
         if st is None:
             return "the policy"
         if isinstance(st.sid, str) and st.sid and not sensitive:
-            return f'statement "{st.sid}"'
+            sid = st.sid if len(st.sid) <= 60 else st.sid[:57] + "..."
+            return f'statement "{sid}"'
         return f"statement #{st.index}"
 
 
