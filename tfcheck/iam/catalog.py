@@ -112,6 +112,7 @@ class Catalog:
         self._services: frozenset[str] | None = None
         self._actions: dict[str, dict[str, Action]] = {}
         self._keys: dict[str, dict[str, str]] = {}
+        self._matches: dict[str, list[Action]] = {}
 
     @property
     def version(self) -> str:
@@ -160,8 +161,17 @@ class Catalog:
 
     def matching_actions(self, pattern: str) -> list[Action]:
         """The actions an Action entry (`svc:Name`, wildcards allowed in the name) covers."""
-        service, _, name = pattern.partition(":")
-        return [a for a in self.actions(service).values() if glob_match(name, a.name, ignore_case=True)]
+        key = pattern.lower()
+        found = self._matches.get(key)
+        if found is None:
+            service, _, name = key.partition(":")
+            actions = self.actions(service)
+            if "*" in name or "?" in name:
+                found = [a for a in actions.values() if glob_match(name, a.name, ignore_case=True)]
+            else:
+                found = [actions[name]] if name in actions else []
+            self._matches[key] = found
+        return found
 
 
 def key_template(written: str, templates: dict[str, str]) -> str | None:
