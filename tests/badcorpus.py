@@ -351,6 +351,8 @@ def setup_unreadable_plan(cwd: Path) -> None:
 
 
 def setup_unreadable_tf(cwd: Path) -> None:
+    """As root, a link to /proc/self/mem: now refused before it is read, as a link out of the
+    scanned folder (issue 16); the expected error names the file either way."""
     if os.geteuid() != 0:
         (cwd / "unreadable.tf").write_text(MINIMAL_TF)
         (cwd / "unreadable.tf").chmod(0)

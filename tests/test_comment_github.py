@@ -17,6 +17,7 @@ PLAN = "fixtures/plans/platform-stack-large/plan.json"
 PASSING = "fixtures/rules/owner-account-unknown/fail/no-owner-source/plan.json"
 MARKER = "<!-- tfcheck:default -->"
 COMMENTS = "/api/v3/repos/acme/infra/issues/7/comments"
+USER = "/api/v3/user"
 
 
 @pytest.fixture
@@ -49,16 +50,16 @@ def test_first_run_creates_second_run_updates(cli, env: list[float], server: Fak
     assert first.code == 1, "the check's exit code: blocking findings"
     assert first.out.startswith("tfcheck 0.1.0"), "the job log gets the text report"
     assert "created comment 101 on acme/infra#7: https://github.example/" in first.err
-    assert server.calls() == [("GET", COMMENTS), ("POST", COMMENTS)]
+    assert server.calls() == [("GET", COMMENTS), ("GET", USER), ("POST", COMMENTS)]
     body = server.comments[101]
     assert body.startswith(MARKER + "\n:x: **tfcheck: 2 blocking findings**")
     assert server.requests[0].query["per_page"] == "100"
-    assert server.requests[1].headers["x-github-api-version"] == "2022-11-28"
+    assert server.requests[2].headers["x-github-api-version"] == "2022-11-28"
 
     second = comment(cli, PASSING)
     assert second.code == 0
     assert "updated comment 101" in second.err
-    assert server.calls()[2:] == [("GET", COMMENTS),
+    assert server.calls()[3:] == [("GET", COMMENTS), ("GET", USER),
                                          ("PATCH", "/api/v3/repos/acme/infra/issues/comments/101")]
     assert list(server.comments) == [101]
     assert server.comments[101].startswith(MARKER + "\n:white_check_mark:")
@@ -83,7 +84,7 @@ def test_delete_and_new(cli, env: list[float], server: FakeForge) -> None:
     human = server.seed("a reviewer's note")
     result = comment(cli, PLAN, "--behavior", "delete-and-new")
     assert result.code == 1
-    assert server.calls() == [("GET", COMMENTS),
+    assert server.calls() == [("GET", COMMENTS), ("GET", USER),
                                      ("DELETE", f"/api/v3/repos/acme/infra/issues/comments/{old}"),
                                      ("POST", COMMENTS)]
     assert old not in server.comments and human in server.comments
@@ -93,7 +94,7 @@ def test_delete_and_new(cli, env: list[float], server: FakeForge) -> None:
 def test_new_always_adds(cli, env: list[float], server: FakeForge) -> None:
     comment(cli, PLAN, "--behavior", "new")
     comment(cli, PLAN, "--behavior", "new")
-    assert server.calls() == [("POST", COMMENTS)] * 2
+    assert server.calls() == [("GET", COMMENTS), ("POST", COMMENTS)] * 2
     assert len(server.comments) == 2
 
 
@@ -103,7 +104,7 @@ def test_the_marker_is_found_on_page_two(cli, env: list[float], server: FakeForg
     ours = server.seed(MARKER + "\nold report")
     server.seed("after ours")
     assert comment(cli, PLAN).code == 1
-    pages = [r.query.get("page") for r in server.requests if r.method == "GET"]
+    pages = [r.query.get("page") for r in server.requests if r.method == "GET" and r.path != USER]
     assert pages == [None, "2", "3"], "follows the Link header to the last page"
     assert server.requests[-1].method == "PATCH"
     assert server.requests[-1].path.endswith(f"/comments/{ours}")
@@ -114,7 +115,7 @@ def test_a_502_is_retried(cli, env: list[float], server: FakeForge) -> None:
     result = comment(cli, PLAN)
     assert result.code == 1, result.err
     assert env == [1.0]
-    assert server.calls() == [("GET", COMMENTS), ("GET", COMMENTS), ("POST", COMMENTS)]
+    assert server.calls() == [("GET", COMMENTS), ("GET", COMMENTS), ("GET", USER), ("POST", COMMENTS)]
 
 
 def test_a_429_waits_as_long_as_retry_after_says(cli, env: list[float],

@@ -15,6 +15,7 @@ PLAN = "fixtures/plans/platform-stack-large/plan.json"
 PASSING = "fixtures/rules/owner-account-unknown/fail/no-owner-source/plan.json"
 MARKER = "<!-- tfcheck:default -->"
 NOTES = "/api/v4/projects/group%2Finfra/merge_requests/3/notes"
+USER = "/api/v4/user"
 
 
 @pytest.fixture
@@ -44,16 +45,16 @@ def test_first_run_creates_second_run_updates(cli, env: list[float], server: Fak
     first = comment(cli, PLAN)
     assert first.code == 1
     assert "created note 101 on group/infra!3" in first.err
-    assert server.calls() == [("GET", NOTES), ("POST", NOTES)]
+    assert server.calls() == [("GET", NOTES), ("GET", USER), ("POST", NOTES)]
     assert server.requests[0].query == {"per_page": "100", "page": "1", "sort": "asc",
                                         "order_by": "created_at"}
-    assert server.requests[1].headers["private-token"] == TOKEN
-    assert "authorization" not in server.requests[1].headers
+    assert server.requests[2].headers["private-token"] == TOKEN
+    assert "authorization" not in server.requests[2].headers
     assert server.comments[101].startswith(MARKER + "\n:x: **tfcheck:")
 
     second = comment(cli, PASSING)
     assert second.code == 0 and "updated note 101" in second.err
-    assert server.calls()[2:] == [("GET", NOTES), ("PUT", f"{NOTES}/101")]
+    assert server.calls()[3:] == [("GET", NOTES), ("GET", USER), ("PUT", f"{NOTES}/101")]
     assert list(server.comments) == [101]
 
 
@@ -62,7 +63,8 @@ def test_the_marker_is_found_on_page_two(cli, env: list[float], server: FakeForg
     server.seed("second")
     ours = server.seed(MARKER + "\nold")
     assert comment(cli, PLAN).code == 1
-    assert [r.query["page"] for r in server.requests if r.method == "GET"] == ["1", "2"]
+    assert [r.query["page"] for r in server.requests if r.method == "GET" and r.path != USER] == [
+        "1", "2"]
     assert server.calls()[-1] == ("PUT", f"{NOTES}/{ours}")
 
 
@@ -70,7 +72,8 @@ def test_delete_and_new(cli, env: list[float], server: FakeForge) -> None:
     old = server.seed(MARKER + "\nold")
     keep = server.seed("<!-- tfcheck:prod -->\nanother job's report")
     assert comment(cli, PLAN, "--behavior", "delete-and-new").code == 1
-    assert server.calls() == [("GET", NOTES), ("DELETE", f"{NOTES}/{old}"), ("POST", NOTES)]
+    assert server.calls() == [("GET", NOTES), ("GET", USER), ("DELETE", f"{NOTES}/{old}"),
+                              ("POST", NOTES)]
     assert keep in server.comments and old not in server.comments
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,10 @@ import httpx
 import pytest
 
 TOKEN = "canary-7f3c9e1d-never-print-me"
+ME = "TfcheckBot"
+"""GitHub: the token's user (logins compare without case)."""
+ME_ID = 4242
+"""GitLab: the token's user id."""
 GITHUB_PREFIX = "/api/v3"  # like GitHub Enterprise, to prove base URLs with a path work
 GITLAB_PREFIX = "/api/v4"
 
@@ -44,11 +49,28 @@ class FakeForge:
     """Answers given before any normal handling, first come first served (e.g. a 502)."""
     next_id: int = 100
     url: str = ""
+    authors: dict[int, str] = field(default_factory=dict)
+    """Who wrote each comment (default: the token's user, ME)."""
+    actions_token: bool = False
+    """GitHub: the token is the Actions GITHUB_TOKEN (GET /user is 403, comments by the bot)."""
+    post_failures: list[tuple[int, bool]] = field(default_factory=list)
+    """Answers to the next POSTs: a status, and whether the comment is added all the same."""
+    drip: float = 0.0
+    """Seconds between the bytes of every answer (a server that holds the client)."""
+    padding: int = 0
+    """Bytes of whitespace added to every answer (a server that answers too much)."""
 
-    def seed(self, body: str) -> int:
+    def seed(self, body: str, author: str | None = None) -> int:
         self.next_id += 1
         self.comments[self.next_id] = body
+        self.authors[self.next_id] = author or self.me
         return self.next_id
+
+    @property
+    def me(self) -> str:
+        if self.flavor == "github":
+            return "github-actions[bot]" if self.actions_token else ME
+        return str(ME_ID)
 
     def fail(self, status: int, headers: dict[str, str] | None = None, body: Any = None,
              times: int = 1) -> None:
@@ -78,11 +100,20 @@ class FakeForge:
             single = re.fullmatch(GITLAB_PREFIX + r"/projects/[^/]+/merge_requests/\d+/notes/(\d+)",
                                   request.path)
             update = "PUT"
+        if request.path.endswith("/user") and request.method == "GET":
+            if self.flavor == "github":
+                if self.actions_token:
+                    return 403, {}, {"message": "Resource not accessible by integration"}
+                return 200, {}, {"login": ME, "id": 7}
+            return 200, {}, {"id": ME_ID, "username": "project_5_bot"}
         if listing and request.method == "GET":
             return self._page(request)
         if listing and request.method == "POST":
-            new = self.seed(request.body["body"])
-            return 201, {}, self._item(new)
+            status, lands = self.post_failures.pop(0) if self.post_failures else (201, True)
+            new = self.seed(request.body["body"]) if lands else None
+            if status != 201:
+                return status, {}, {"message": "Server Error"}
+            return 201, {}, self._item(new or 0)
         if single and int(single.group(1)) in self.comments:
             comment_id = int(single.group(1))
             if request.method == update:
@@ -111,8 +142,12 @@ class FakeForge:
 
     def _item(self, comment_id: int) -> dict[str, Any]:
         item: dict[str, Any] = {"id": comment_id, "body": self.comments[comment_id]}
+        author = self.authors.get(comment_id, self.me)
         if self.flavor == "github":
             item["html_url"] = f"https://github.example/acme/infra/pull/7#issuecomment-{comment_id}"
+            item["user"] = {"login": author}
+        else:
+            item["author"] = {"id": int(author) if author.isdigit() else 1, "username": author}
         return item
 
 
@@ -128,14 +163,20 @@ class _Handler(BaseHTTPRequestHandler):
                           json.loads(raw) if raw else None)
         forge: FakeForge = self.server.forge  # type: ignore[attr-defined]
         status, headers, body = forge.handle(request)
-        data = b"" if body is None else json.dumps(body).encode()
+        data = b"" if body is None else json.dumps(body).encode() + b" " * forge.padding
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if not forge.drip:
+            self.wfile.write(data)
+            return
+        for byte in data:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(forge.drip)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 

@@ -25,7 +25,7 @@ def test_bad_configuration(config: Path, cli) -> None:
 def test_policy_tests_pass(cli) -> None:
     result = cli("test", str(FIXTURES / "policy-tests"))
     assert result.code == 0, result.out
-    assert result.out.splitlines()[-1] == "6 passed, 0 failed"
+    assert result.out.splitlines()[-1] == "7 passed, 0 failed"
 
 
 def test_the_rule_fixtures_run_as_policy_tests(cli) -> None:

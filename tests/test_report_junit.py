@@ -80,4 +80,6 @@ def test_a_disabled_rule_is_not_a_passing_suite() -> None:
     root = parse(run(Options(inputs=[str(folder)], config=str(folder / "tfcheck.hcl"))))
     suites = [s.get("name") for s in root.iter("testsuite")]
     assert "secret-policy-block-public-disabled" not in suites
-    assert suites == [r.id for r in ALL_RULES if r.id != "secret-policy-block-public-disabled"]
+    # ...and the governance suite says it was disabled, and where (issue 16).
+    assert suites == [r.id for r in ALL_RULES if r.id != "secret-policy-block-public-disabled"] + [
+        "governance"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from tfcheck.errors import ConfigError, InputError
 from tfcheck.findings import Finding
 from tfcheck.terraform.files import json_document, max_file_size, read_limited
+from tfcheck.writes import write_whole
 
 BASELINE_VERSION = 1
 
@@ -19,7 +20,7 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> None:
            "findings": [{"fingerprint": fp, "rule": rule, "address": address}
                         for fp, rule, address in entries]}
     try:
-        Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        write_whole(path, json.dumps(doc, indent=2) + "\n")
     except OSError as err:
         raise ConfigError(f"cannot write the baseline: {err.strerror}", path) from None
 

@@ -22,6 +22,7 @@ from tfcheck.report import REPORTERS
 from tfcheck.report import markdown as markdown_report
 from tfcheck.report import text as text_report
 from tfcheck.rules import ALL_RULES, RULES_BY_ID
+from tfcheck.writes import write_whole
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Check Terraform plans for AWS secrets shared across accounts in ways "
@@ -53,6 +54,9 @@ BehaviorOpt = Annotated[Behavior, typer.Option(
 DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Print the comment that would be posted; post nothing (no token needed).")]
 ApiUrl = Annotated[str | None, typer.Option("--api-url", help="The forge's REST API base URL.")]
+AllowInsecure = Annotated[bool, typer.Option(
+    "--allow-insecure-api", help="Accept an http:// API URL of another machine (the token is sent "
+                                 "in clear); https, or http to this machine, otherwise.")]
 
 
 def _version(value: bool) -> None:
@@ -95,7 +99,7 @@ def comment_github(
         "--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")] = None,
     pr: Annotated[int | None, typer.Option(
         "--pr", help="Pull request number (default: from the event at GITHUB_EVENT_PATH).")] = None,
-    api_url: ApiUrl = None,
+    api_url: ApiUrl = None, allow_insecure_api: AllowInsecure = False,
 ) -> None:
     """Check, then post the report on a GitHub pull request (token from GITHUB_TOKEN)."""
     from tfcheck.comment import github  # httpx: imported only to post
@@ -104,7 +108,8 @@ def comment_github(
     body, result = _comment_body(tag, request)
     _deliver(body, result, tag, behavior, dry_run, "an unknown pull request",
              lambda: github.target(os.environ, repo=repo, pr=pr, api_url=api_url, require=False).where,
-             lambda: to_github(os.environ, body, tag, behavior, repo=repo, pr=pr, api_url=api_url))
+             lambda: to_github(os.environ, body, tag, behavior, repo=repo, pr=pr, api_url=api_url,
+                               allow_insecure=allow_insecure_api))
 
 
 @comment_app.command("gitlab")
@@ -116,7 +121,7 @@ def comment_gitlab(
         "--project", help="Project id or path (default: CI_PROJECT_ID).")] = None,
     mr: Annotated[int | None, typer.Option(
         "--mr", help="Merge request IID (default: CI_MERGE_REQUEST_IID).")] = None,
-    api_url: ApiUrl = None,
+    api_url: ApiUrl = None, allow_insecure_api: AllowInsecure = False,
 ) -> None:
     """Check, then post the report on a GitLab merge request (token from GITLAB_TOKEN)."""
     from tfcheck.comment import gitlab  # httpx: imported only to post
@@ -127,7 +132,7 @@ def comment_gitlab(
              lambda: gitlab.target(os.environ, project=project, mr=mr, api_url=api_url,
                                    require=False).where,
              lambda: to_gitlab(os.environ, body, tag, behavior, project=project, mr=mr,
-                               api_url=api_url))
+                               api_url=api_url, allow_insecure=allow_insecure_api))
 
 
 @app.command("rules")
@@ -193,8 +198,7 @@ def _render(result: Result, name: str, color: bool = False) -> str:
 def _write_outputs(result: Result, outputs: tuple[tuple[str, Path], ...]) -> None:
     for name, path in outputs:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(_render(result, name), encoding="utf-8")
+            write_whole(path, _render(result, name))
         except OSError as err:
             _fail(TfcheckError(f"cannot write the {name} report: {err.strerror or err}", str(path)))
 

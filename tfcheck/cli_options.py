@@ -17,6 +17,7 @@ from tfcheck.engine import Options
 from tfcheck.errors import ConfigError, TfcheckError
 from tfcheck.report import REPORTERS
 from tfcheck.terraform.files import parse_size
+from tfcheck.writes import refuse_inputs
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,15 @@ def _request(*, inputs: list[str], account_id: list[str] | None, output: list[st
                       variables=var or [], config=config, baseline=baseline,
                       write_baseline=write_baseline, use_cache=not no_cache,
                       max_file_size=parse_size(max_file_size))
-    return CheckRequest(options, parse_outputs(output))
+    outputs = parse_outputs(output)
+    # A report is never written over what this run reads (the plan, a .tf file, the config).
+    # The baseline may be refreshed in place (--baseline F --write-baseline F); a report may not.
+    written = [("--output", str(path)) for _, path in outputs]
+    refuse_inputs(written, inputs, [*(var_file or []), config, baseline])
+    if write_baseline:
+        refuse_inputs([("--write-baseline", write_baseline), *written], inputs,
+                      [*(var_file or []), config])
+    return CheckRequest(options, outputs)
 
 
 def parse_outputs(values: list[str] | None) -> tuple[tuple[str, Path], ...]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,6 +17,8 @@ if TYPE_CHECKING:  # the HCL reader is imported only when there is a tfcheck.hcl
     from tfcheck.terraform.hcl.parse import Attr, Block
 
 CONFIG_NAME = "tfcheck.hcl"
+CONFIG_VARIABLE = "TFCHECK_CONFIG"
+"""The trusted configuration's path, like --config (set in the CI definition, not the checkout)."""
 E = TypeVar("E", bound=Enum)
 _ACCOUNT = re.compile(r"^\d{12}$")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -31,6 +34,8 @@ class RuleSettings:
     level: Level | None = None
     severity: Severity | None = None
     enabled: bool = True
+    line: int = 0
+    """Where the rule block is, for the governance section of reports."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,24 @@ class Waiver:
     line: int
 
 
+class InlineAllow(str, Enum):
+    """Which findings an inline `# tfcheck:ignore` may waive."""
+
+    NONE = "none"
+    NOT_HARD = "advisory-and-soft-mandatory"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class InlinePolicy:
+    """The `inline_ignores { allow = ..., require_expiry = ... }` block."""
+
+    allow: InlineAllow = InlineAllow.NOT_HARD
+    """By default an inline ignore never waives a hard-mandatory finding."""
+    require_expiry: bool = False
+    line: int = 0
+
+
 @dataclass(frozen=True)
 class Config:
     file: str | None = None
@@ -70,10 +93,22 @@ class Config:
     rules: dict[str, RuleSettings] = field(default_factory=dict)
     custom: tuple[CustomRuleSpec, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    inline: InlinePolicy = InlinePolicy()
+    given: bool = False
+    """Named by --config or TFCHECK_CONFIG (trusted), rather than found in the scanned tree."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """Line of the accounts and inline_ignores blocks, for the governance section."""
+
+
+def given_config(explicit: str | None) -> str | None:
+    """--config, else TFCHECK_CONFIG: the trusted configuration, if any."""
+    return explicit if explicit is not None else (os.environ.get(CONFIG_VARIABLE) or None)
 
 
 def find_config(explicit: str | None, roots: list[Path]) -> Path | None:
-    """--config, else tfcheck.hcl in the working directory, else in a scanned root."""
+    """--config (or TFCHECK_CONFIG), else tfcheck.hcl in the working directory, else in a scanned
+    root. A given configuration is the only one read: the scanned tree cannot add to it."""
+    explicit = given_config(explicit)
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
@@ -81,11 +116,16 @@ def find_config(explicit: str | None, roots: list[Path]) -> Path | None:
         return path
     for folder in [Path(), *roots]:
         if (folder / CONFIG_NAME).is_file():
+            from tfcheck.terraform.confine import confined
+
+            # Found in the tree under review: a link must not make it read a file from elsewhere.
+            confined(folder / CONFIG_NAME, folder, str(folder / CONFIG_NAME))
             return folder / CONFIG_NAME
     return None
 
 
-def load_config(path: Path | None, builtin: set[str]) -> Config:
+def load_config(path: Path | None, builtin: set[str], given: bool = False) -> Config:
+    """`given`: the file came from --config or TFCHECK_CONFIG, so it is trusted."""
     if path is None:
         return Config()
     from tfcheck.terraform.files import max_file_size, read_limited
@@ -99,7 +139,7 @@ def load_config(path: Path | None, builtin: set[str]) -> Config:
         raise ConfigError(f"not UTF-8 text (byte {err.start})", display) from None
     except InputError as err:
         raise ConfigError(err.message, err.file, err.line, err.column) from None
-    return _Reader(display, builtin).read(attrs, blocks)
+    return replace(_Reader(display, builtin).read(attrs, blocks), given=given)
 
 
 class _Reader:
@@ -124,6 +164,8 @@ class _Reader:
         custom: list[CustomRuleSpec] = []
         waivers: list[Waiver] = []
         seen_accounts = False
+        inline = InlinePolicy()
+        lines: dict[str, int] = {}
         for block in blocks:
             if block.type in ("accounts", "waiver") and block.labels:
                 raise self.fail(block.line, f"the {block.type} block takes no label")
@@ -132,6 +174,7 @@ class _Reader:
                     raise self.fail(block.line, "accounts is configured twice (give owner and trusted "
                                                 "in one block)")
                 seen_accounts = True
+                lines["accounts"] = block.line
                 self._only(block, {"owner", "trusted"})
                 owners = self._accounts(block, "owner")
                 trusted = self._accounts(block, "trusted")
@@ -149,14 +192,31 @@ class _Reader:
                     custom.append(self._custom(block))
             elif block.type == "waiver":
                 waivers.append(self._waiver(block))
+            elif block.type == "inline_ignores":
+                if block.labels or "inline_ignores" in lines:
+                    raise self.fail(block.line, "inline_ignores is one block, with no label")
+                lines["inline_ignores"] = block.line
+                inline = self._inline(block)
             else:
-                raise self.fail(block.line, f"unknown block {block.type!r} (expected accounts, rule or "
-                                            "waiver)")
+                raise self.fail(block.line, f"unknown block {block.type!r} (expected accounts, rule, "
+                                            "waiver or inline_ignores)")
         known = self.builtin | {c.id for c in custom}
         for waiver in waivers:
             if waiver.rule not in known:
                 raise self.fail(waiver.line, f"waiver: no rule {waiver.rule!r} (see `tfcheck rules`)")
-        return Config(self.file, owners, trusted, rules, tuple(custom), tuple(waivers))
+        return Config(self.file, owners, trusted, rules, tuple(custom), tuple(waivers), inline,
+                      lines=lines)
+
+    def _inline(self, block: Block) -> InlinePolicy:
+        self._only(block, {"allow", "require_expiry"})
+        allow = self._choice(block, "allow", InlineAllow) or InlineAllow.NOT_HARD
+        require = False
+        if "require_expiry" in block.attrs:
+            value = self._value(block.attrs["require_expiry"])
+            if not isinstance(value, bool):
+                raise self.fail(block.attrs["require_expiry"].line, "require_expiry must be true or false")
+            require = value
+        return InlinePolicy(allow, require, block.line)
 
     def _only(self, block: Block, allowed: set[str]) -> None:
         for name, attr in block.attrs.items():
@@ -206,7 +266,7 @@ class _Reader:
             if not isinstance(value, bool):
                 raise self.fail(block.attrs["enabled"].line, "enabled must be true or false")
             enabled = value
-        return RuleSettings(level, severity, enabled)
+        return RuleSettings(level, severity, enabled, block.line)
 
     def _choice(self, block: Block, name: str, kind: type[E]) -> E | None:
         """An enum setting (enforcement_level, severity), with the allowed values on error."""

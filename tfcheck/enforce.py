@@ -11,6 +11,7 @@ from enum import Enum
 from tfcheck.config import Waiver
 from tfcheck.errors import ConfigError
 from tfcheck.findings import Finding, Level, RuleInfo
+from tfcheck.governance import Decision
 
 
 class Outcome(str, Enum):
@@ -49,6 +50,8 @@ class Result:
     """What the inputs could not cover, e.g. a module that was not analysed."""
     rules: tuple[RuleInfo, ...] = ()
     """The rules that ran (built-in and custom, disabled ones left out), as configured."""
+    governance: tuple[Decision, ...] = ()
+    """The configuration that applied and what it (or an inline ignore) let through."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for j in self.judged if j.outcome is outcome)

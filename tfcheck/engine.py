@@ -8,16 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from tfcheck import governance
 from tfcheck.access import READ_TYPES, build_facts
 from tfcheck.baseline import read_baseline, write_baseline
-from tfcheck.config import RuleSettings, find_config, load_config
-from tfcheck.enforce import Enforcement, Result, check_overrides, judge
+from tfcheck.config import RuleSettings, find_config, given_config, load_config
+from tfcheck.enforce import Enforcement, Outcome, Result, check_overrides, judge
 from tfcheck.errors import ConfigError
 from tfcheck.findings import Finding, RuleInfo
 from tfcheck.model.graph import Graph
+from tfcheck.redact import redact, sensitive_strings
 from tfcheck.rules import ALL_RULES
 from tfcheck.terraform import ReadOptions, read
 from tfcheck.terraform.files import DEFAULT_MAX_FILE_SIZE, file_size_limit
+from tfcheck.terraform.hcl.ignores import Ignore
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 
@@ -56,7 +59,7 @@ def _check(options: Options) -> Result:
         if not _ACCOUNT.match(account):
             raise ConfigError(f"--account-id {account!r}: an AWS account id is 12 digits")
     config = load_config(find_config(options.config, _roots(options.inputs)),
-                         {r.id for r in ALL_RULES})
+                         {r.id for r in ALL_RULES}, given=given_config(options.config) is not None)
     rules = [r() for r in ALL_RULES if config.rules.get(r.id, RuleSettings()).enabled]
     custom = []
     if any(spec.settings.enabled for spec in config.custom):
@@ -74,33 +77,41 @@ def _check(options: Options) -> Result:
     owners = {a: f"{a} (--account-id)" for a in options.account_ids}
     owners.update({a: f"{a} ({config.file})" for a in config.owners if a not in owners})
     findings: list[Finding] = []
-    inline: dict[str, str] = {}
-    owner_known, secrets = True, 0
+    matches: list[tuple[Ignore, Finding]] = []
+    owner_known, secret_count = True, 0
     notes: list[str] = []
+    secrets: set[str] = set()
     for path in options.inputs:
         graph = read(path, ReadOptions(options.account_ids, options.var_files, options.variables,
                                        options.source, options.use_source, options.use_cache, keep))
         notes += graph.notes
+        secrets |= sensitive_strings(graph)
         facts = build_facts(graph, extra, frozenset(config.trusted))
         for source in graph.owner_sources:
             owners.setdefault(source.split(" ", 1)[0], source)
         owner_known = owner_known and facts.owner_known
-        secrets += len({sf.secret.address for sf in facts.secrets if sf.secret})
+        secret_count += len({sf.secret.address for sf in facts.secrets if sf.secret})
         found = [f for rule in rules for f in rule.check(facts)]
         found += [f for rule in custom for f in rule.check(graph)]
         found = [replace(f, severity=infos[f.rule].severity, info=infos[f.rule]) for f in found]
-        inline.update(_inline_waivers(graph, found, set(levels)))
+        matches += _inline_ignores(graph, found, set(levels))
         findings += found
     baseline = read_baseline(options.baseline) if options.baseline else frozenset()
     if options.write_baseline:
         write_baseline(options.write_baseline, findings)
         baseline |= {f.fingerprint for f in findings}
-    enforcement = Enforcement(levels, options.overrides, config.waivers, inline, baseline,
-                              options.today or dt.date.today())
+    today = options.today or dt.date.today()
+    inline, decisions = governance.inline_ignores(matches, levels, config, today)
+    enforcement = Enforcement(levels, options.overrides, config.waivers, inline, baseline, today)
     judged, waiver_notes = judge(findings, owner_known=owner_known, enforcement=enforcement)
-    return Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
-                  secrets, dict(options.overrides), tuple(dict.fromkeys([*notes, *waiver_notes])),
-                  tuple(infos.values()))
+    waived = [j.finding for j in judged if j.outcome is Outcome.WAIVED]
+    decisions += governance.from_config(config, {r.id: r.level for r in ALL_RULES})
+    decisions += governance.waivers_used(config, waived, inline)
+    result = Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
+                    secret_count, dict(options.overrides),
+                    tuple(dict.fromkeys([*notes, *waiver_notes])), tuple(infos.values()),
+                    governance.ordered(decisions))
+    return redact(result, secrets)
 
 
 def _in_force(info: RuleInfo, settings: RuleSettings) -> RuleInfo:
@@ -112,13 +123,14 @@ def _roots(inputs: Sequence[str]) -> list[Path]:
     return [Path(p) if Path(p).is_dir() else Path(p).parent for p in inputs if p != "-"]
 
 
-def _inline_waivers(graph: Graph, findings: list[Finding], rule_ids: set[str]) -> dict[str, str]:
-    """Fingerprint -> reason for findings on a block or attribute line with a tfcheck:ignore."""
+def _inline_ignores(graph: Graph, findings: list[Finding], rule_ids: set[str]
+                    ) -> list[tuple[Ignore, Finding]]:
+    """Each finding on a block or attribute line with a tfcheck:ignore, with that ignore."""
     for ignore in graph.ignores:
         if ignore.rule not in rule_ids:
             raise ConfigError(f"tfcheck:ignore names no rule {ignore.rule!r} (see `tfcheck rules`)",
                               ignore.display, ignore.line)
-    out: dict[str, str] = {}
+    out: list[tuple[Ignore, Finding]] = []
     for f in findings:
         res = graph.get(f.address) if f.address else None
         if f.location is None or res is None or res.location is None:
@@ -126,5 +138,6 @@ def _inline_waivers(graph: Graph, findings: list[Finding], rule_ids: set[str]) -
         lines = {res.location.line or 0, f.location.line or 0}
         for ignore in graph.ignores:
             if ignore.rule == f.rule and ignore.covers(f.location.file, lines):
-                out[f.fingerprint] = ignore.reason
+                out.append((ignore, f))
+                break
     return out

@@ -4,7 +4,12 @@ framework and the checker are imported (a tenth of the time); everything else go
 As its own short-lived process, tfcheck keeps what it loads until it exits, and what it builds
 (JSON values, resources, findings) holds almost no reference cycles: the cyclic garbage
 collector, which would walk every live object again and again as they pile up, is turned off,
-and the process ends without tearing its objects down one by one (output flushed first)."""
+and the process ends without tearing its objects down one by one (output flushed first).
+
+Both pay, as `python -m bench.tricks` measures (each switched off alone, median of 3 runs on the
+2-core benchmark machine, 2026-12-02): with the collector on, 1.6x the time on a 1,000-unit plan,
+1.8x on a 10,000-unit plan with its source, 2.7x on the 10,000-unit directory; ending through the
+interpreter's teardown instead of os._exit, 1.2x to 2.0x."""
 
 from __future__ import annotations
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tfcheck.access.evaluate import own_identity
-from tfcheck.access.request import Caller
+from tfcheck.access.request import Caller, is_chosen
 from tfcheck.iam.policy import Policy
 from tfcheck.iam.principals import Principal, PrincipalKind, classify
 from tfcheck.model.resource import UnknownLeaf
@@ -14,6 +14,8 @@ from tfcheck.model.resource import UnknownLeaf
 _ACCOUNT_KEYS = ("aws:principalaccount", "kms:calleraccount")
 _ARN_KEY = "aws:principalarn"
 _ORG_KEY = "aws:principalorgid"
+_IDENTITY_KEYS = frozenset({_ARN_KEY, "aws:principaltype", "aws:userid", "aws:username", "aws:principaltag",
+                            "aws:sourceidentity", "aws:principalservicename"})
 _PATHS_KEY = "aws:principalorgpaths"
 # A filler for each wildcard of a pattern: "x" reads well in a witness; "" and a longer one find
 # the strings a pattern admits and another refuses.
@@ -29,6 +31,12 @@ class Vocabulary:
     arns: tuple[str, ...]
     orgs: tuple[str, ...]
     paths: tuple[str, ...]
+    kinds: bool = False
+    """Some condition tells identities of one account apart (aws:PrincipalArn, aws:PrincipalType,
+    aws:userid...): else one caller stands for all of an account's identities."""
+    chosen: tuple[tuple[str, str], ...] = ()
+    """Keys a caller chooses to send (its tags, a VPC endpoint, MFA) that some condition reads,
+    with each value the conditions name."""
 
     def fresh_account(self) -> str:
         """An account no policy names: "anyone else"."""
@@ -43,12 +51,18 @@ def vocabulary(policies: Iterable[Policy], extra: Iterable[Principal] = ()) -> V
     arns: dict[str, None] = {}
     orgs: dict[str, None] = {}
     paths: dict[str, None] = {}
+    kinds = False
+    chosen: dict[tuple[str, str], None] = {}
     for policy in policies:
         for st in policy.statements:
             for p in (*(st.principals or ()), *(st.not_principals or ())):
                 _principal(p, accounts, arns)
             for c in st.conditions:
+                kinds = kinds or c.key in _IDENTITY_KEYS or c.key.startswith("aws:principaltag/") \
+                    or c.operator == "?"
                 values = [v for v in c.values if isinstance(v, str)]
+                if is_chosen(c.key):
+                    chosen.update(dict.fromkeys((c.key, _instances(v)[0]) for v in values))
                 if c.key in _ACCOUNT_KEYS:
                     accounts.update(dict.fromkeys(_instances(v)[0] for v in values))
                 elif c.key == _ARN_KEY:
@@ -63,7 +77,7 @@ def vocabulary(policies: Iterable[Policy], extra: Iterable[Principal] = ()) -> V
         parts = arn.split(":")
         if len(parts) > 4 and parts[4].isdigit() and len(parts[4]) == 12:
             accounts.setdefault(parts[4])
-    return Vocabulary(tuple(accounts), tuple(arns), tuple(orgs), tuple(paths))
+    return Vocabulary(tuple(accounts), tuple(arns), tuple(orgs), tuple(paths), kinds, tuple(chosen))
 
 
 def _principal(p: Principal, accounts: dict[str, None], arns: dict[str, None]) -> None:
@@ -95,6 +109,8 @@ def callers_of_account(account: str, partition: str, vocab: Vocabulary, fresh: b
             elif p.kind is PrincipalKind.USER:
                 out.append(Caller(account, arn, "User", partition, fresh=fresh))
     out.append(role_caller(classify("AWS", f"arn:{partition}:iam::{account}:role/any-role"), fresh))
+    if not out[:-1] and not vocab.kinds:
+        return out  # nothing tells this account's identities apart: one stands for all
     user = f"arn:{partition}:iam::{account}:user/any-user"
     out.append(Caller(account, user, "User", partition, fresh=fresh))
     out.append(Caller(account, f"arn:{partition}:iam::{account}:root", "Account", partition, fresh=fresh))
@@ -138,9 +154,20 @@ def everyone(vocab: Vocabulary, mine: frozenset[str]) -> list[Caller]:
     return out + callers_of_account(vocab.fresh_account(), "aws", vocab, fresh=True)
 
 
-def with_orgs(callers: list[Caller], vocab: Vocabulary) -> list[Caller]:
+def bare(callers: list[Caller], vocab: Vocabulary) -> list[Caller]:
+    """Each caller also as one that sends none of the keys a caller chooses (no tags, no VPC
+    endpoint, no MFA) or just one of them with a value a condition names: requests anyone can
+    make, so a Deny that needs such a key can miss them and an Allow that needs one can match."""
+    if not vocab.chosen:
+        return callers
+    variants: list[tuple[tuple[str, str], ...]] = [(), *((pair,) for pair in vocab.chosen)]
+    return [*callers, *(replace(c, chosen=v) for c in callers for v in variants)]
+
+
+def with_orgs(callers: list[Caller], vocab: Vocabulary, outside: bool = False) -> list[Caller]:
     """Each caller outside any organization, and in each organization the policies name (or one
-    they do not): which organization another account is in is not in the configuration."""
+    they do not): which organization another account is in is not in the configuration.
+    `outside`: "anyone else" only outside the organizations named (the public question)."""
     if not vocab.orgs and not vocab.paths:
         return callers
     variants: list[tuple[str | None, tuple[str, ...] | None]] = [(None, None)]
@@ -153,10 +180,9 @@ def with_orgs(callers: list[Caller], vocab: Vocabulary) -> list[Caller]:
     out = []
     for caller in callers:
         for org_id, paths in dict.fromkeys(variants):
-            if caller.fresh and org_id not in (None, FRESH_ORG):
+            if outside and caller.fresh and org_id not in (None, FRESH_ORG):
                 continue  # "anyone else" is outside the organizations the policies name
-            out.append(Caller(caller.account, caller.arn, caller.kind, caller.partition, caller.session,
-                              org_id, paths, caller.fresh))
+            out.append(replace(caller, org_id=org_id, org_paths=paths))
     return out
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tfcheck.access.match import Known, Tri, Vague, arn_like, equals, like, tri_all, tri_any, tri_not
-from tfcheck.access.request import Request
+from tfcheck.access.request import Request, is_chosen
 from tfcheck.iam.policy import Condition, Leaf
 from tfcheck.model.resource import UnknownLeaf
 
@@ -70,7 +70,7 @@ def check(cond: Condition, req: Request) -> Verdict:
     if_exists = name.endswith("ifexists") and name != "ifexists"
     name = name.removesuffix("ifexists") if if_exists else name
     value = req.context.get(cond.key)
-    absent = value is None and cond.key in req.absent
+    absent = value is None and (cond.key in req.absent or req.caller.bare and is_chosen(cond.key))
     if name == "null":
         return _null(cond, value, absent)
     if name.startswith(_UNDECIDABLE) or name not in _MATCHERS:
@@ -143,7 +143,7 @@ def _null(cond: Condition, value: Known | tuple[str, ...] | None, absent: bool) 
 
 def _unknown(values: tuple[Leaf, ...]) -> str:
     leaf = next((v for v in values if isinstance(v, UnknownLeaf)), None)
-    return f"{leaf.text or 'a value'} is known only after apply" if leaf else ""
+    return f"{leaf.text or 'a value'} (known only after apply)" if leaf else ""
 
 
 def _show(cond: Condition) -> str:

@@ -16,7 +16,8 @@ from tfcheck.iam.principals import Principal, PrincipalKind, classify
 from tfcheck.model.resource import Resource, UnknownLeaf
 
 # A role or user this configuration creates lives in the account of its provider: the owner's.
-_OWN_IDENTITY = re.compile(r"(?:^|[.\s])(?:data\.)?aws_iam_(?:role|user)\.")
+_OWN_IDENTITY = re.compile(r"^(?:module\.[^ ]*\.)?(?:data\.)?aws_iam_(?:role|user)\.[\w-]+(?:\[[^\]]*\])?"
+                           r"\.(?:arn|unique_id)$")
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,10 @@ class Decision:
 
 
 def own_identity(p: Principal) -> bool:
-    """An unknown principal that is a role or user created (or read) in this configuration."""
-    return p.kind is PrincipalKind.UNKNOWN and bool(_OWN_IDENTITY.search(p.value))
+    """An unknown principal that is a role or user created (or read) in this configuration
+    (every reference it may come from is one)."""
+    return p.kind is PrincipalKind.UNKNOWN and all(_OWN_IDENTITY.search(part)
+                                                   for part in p.value.split(", "))
 
 
 def principal_matches(p: Principal, caller: Caller) -> Tri:

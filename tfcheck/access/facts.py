@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tfcheck.access.candidates import Vocabulary, callers_of, everyone, vocabulary, with_orgs
-from tfcheck.access.decide import PROBED, Asker
-from tfcheck.access.evaluate import own_identity
+from tfcheck.access.decide import Asker
 from tfcheck.access.key_facts import KeyFacts, KeyKind, PolicyState
 from tfcheck.access.keys import ALIAS_TYPES, KEY_TYPES, KeyResolver
 from tfcheck.access.match import Tri, Vague
-from tfcheck.access.request import READ, WRITES, Caller, Target
+from tfcheck.access.request import READ, WRITES, Target
 from tfcheck.access.secret_keys import SecretKeys, doomed_keys, key_policies, secret_keys
+from tfcheck.access.sharing import Access, sharing, specific
+from tfcheck.access.targets import replica_target, secret_target
 from tfcheck.access.witness import Witness
-from tfcheck.iam import KMS_FOR_READ, KMS_FOR_WRITE, Policy, Principal, PrincipalKind, is_specific_identity
-from tfcheck.iam.actions import action_matches
-from tfcheck.iam.principals import classify
+from tfcheck.iam import Policy, Principal
 from tfcheck.model.graph import Graph
-from tfcheck.model.resource import Resource, UnknownLeaf
+from tfcheck.model.resource import Resource
 
 SECRET = "aws_secretsmanager_secret"
 SECRET_POLICY = "aws_secretsmanager_secret_policy"
@@ -25,25 +23,6 @@ READ_TYPES = frozenset({SECRET, SECRET_POLICY, *KEY_TYPES, *ALIAS_TYPES, "aws_km
                         "aws_kms_grant", "aws_caller_identity", "aws_iam_policy_document"})
 """Every resource type the built-in rules read (the Graph refuses a query for another type when
 a plan was read for these only)."""
-_ACCOUNT_KINDS = (PrincipalKind.ACCOUNT, PrincipalKind.ROLE, PrincipalKind.USER,
-                  PrincipalKind.ASSUMED_ROLE)
-
-
-@dataclass(frozen=True)
-class Access:
-    """One principal of a secret policy's Allow statements that may be outside the owner's
-    accounts, with the callers it stands for."""
-
-    principal: Principal
-    foreign: Tri
-    """True: proven foreign; None: foreign unless the owner turns out to be its account."""
-    reads: bool
-    writes: bool
-    callers: tuple[Caller, ...] = ()
-
-    @property
-    def kms_actions(self) -> tuple[str, ...]:
-        return KMS_FOR_WRITE if self.writes else KMS_FOR_READ
 
 
 @dataclass(frozen=True)
@@ -86,7 +65,7 @@ class SecretFacts:
         if self.policy is None:
             return None
         return self.asker.refusal(self.policy, key, access.callers, target or self.target,
-                                  self.sensitive or key_sensitive(key))
+                                  self.sensitive or key_sensitive(key), access.actions)
 
     def reach(self, access: Access) -> Witness | None:
         """A request of this access to the secret value that the secret policy allows."""
@@ -127,7 +106,7 @@ class Facts:
 
     def foreign_identities(self, policy: Policy) -> tuple[tuple[Principal, Tri], ...]:
         """Roles, users and sessions of other accounts that a policy's Allow statements name."""
-        return _specific(policy, self.owners, self.mine)
+        return specific(policy, self.owners, self.mine)
 
 
 def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset(),
@@ -169,137 +148,11 @@ def _facts(holder: Resource, secret: Resource | None, keys: KeyResolver, keyed: 
     else:
         key, replicas = keyed[secret.address].primary, keyed[secret.address].replicas
     sensitive = holder.is_sensitive("policy")
-    target = secret_target(secret, owners)
+    target = secret_target(secret, owners, mine, key.region)
     policy = keys.document(holder, "policy")
     if policy is None:
         return SecretFacts(holder, secret, None, sensitive, (), (), None, key, replicas, target, asker)
-    all_keys = [key, *(k for _, k in replicas)]
-    vocab = vocabulary([policy, *(k.policy for k in all_keys if k.policy is not None)],
-                       [classify("AWS", g.get("grantee_principal")) for k in all_keys for g in k.grants
-                        if isinstance(g.get("grantee_principal"), str)])
-    # Only principals some request of which the policy may allow: `*` narrowed to the owner's
-    # account, or to service calls on its behalf (aws:SourceAccount), lets no other account in.
-    accesses = tuple(a for a in _accesses(policy, owners, mine, vocab)
-                     if asker.allowed(policy, a.callers, (READ, *WRITES), target, sensitive) is not None)
-    public = asker.allowed(policy, with_orgs(everyone(vocab, mine)[-3:], vocab), _probed(policy), target,
-                           sensitive) if _names_everyone(policy) else None
-    return SecretFacts(holder, secret, policy, sensitive, accesses, _specific(policy, owners, mine),
+    accesses, public = sharing(policy, [key, *(k for _, k in replicas)], owners, mine, target, sensitive,
+                               asker)
+    return SecretFacts(holder, secret, policy, sensitive, accesses, specific(policy, owners, mine),
                        public, key, replicas, target, asker)
-
-
-def _names_everyone(policy: Policy) -> bool:
-    return any(st.effect != "Deny" and (st.not_principals is not None or any(
-        p.kind in (PrincipalKind.WILDCARD, PrincipalKind.UNKNOWN) and not own_identity(p)
-        for p in st.principals or ())) for st in policy.statements)
-
-
-def _probed(policy: Policy) -> tuple[str, ...]:
-    named = [a.replace("*", "x").replace("?", "x") for st in policy.statements for a in st.actions or ()
-             if isinstance(a, str) and a.lower().startswith("secretsmanager:")]
-    return tuple(dict.fromkeys([*PROBED, *named]))
-
-
-def _accesses(policy: Policy, owners: frozenset[str], mine: frozenset[str], vocab: Vocabulary
-              ) -> tuple[Access, ...]:
-    found: dict[str, tuple[Principal, bool, bool]] = {}
-    for st in policy.statements:
-        if st.effect == "Deny":
-            continue
-        reads, writes = _may(st.actions, st.not_actions, (READ,)), _may(st.actions, st.not_actions, WRITES)
-        if not (reads or writes):
-            continue
-        named = st.principals or ()
-        if st.not_principals is not None:
-            named = (Principal(PrincipalKind.WILDCARD, "*"),)
-        for p in named:
-            old = found.get(p.value)
-            found[p.value] = (p, reads or bool(old and old[1]), writes or bool(old and old[2]))
-    out: list[Access] = []
-    for p, reads, writes in found.values():
-        foreign = _foreign(p, owners, mine)
-        if foreign is False:
-            continue
-        callers = with_orgs(callers_of(p, vocab, mine), vocab)
-        if callers:
-            out.append(Access(p, foreign, reads, writes, tuple(callers)))
-    return tuple(out)
-
-
-def _may(actions: tuple[object, ...] | None, not_actions: tuple[object, ...] | None,
-         wanted: tuple[str, ...]) -> bool:
-    """Whether the Action (or NotAction) may cover one of `wanted` (an unknown entry may)."""
-    if actions is not None:
-        return any(isinstance(a, UnknownLeaf) or (isinstance(a, str) and action_matches(a, w))
-                   for a in actions for w in wanted)
-    return any(not any(isinstance(a, str) and action_matches(a, w) for a in not_actions or ())
-               for w in wanted)
-
-
-def _foreign(p: Principal, owners: frozenset[str], mine: frozenset[str]) -> Tri:
-    if p.kind in (PrincipalKind.WILDCARD, PrincipalKind.UNKNOWN):
-        return False if own_identity(p) else True if owners else None
-    if p.kind not in _ACCOUNT_KINDS or p.account is None:
-        return False  # services, federated users and unique ids are not accounts to share with
-    return _account_foreign(p.account, owners, mine)
-
-
-def _account_foreign(account: str, owners: frozenset[str], mine: frozenset[str]) -> Tri:
-    if account in mine:
-        return False
-    return True if owners else None
-
-
-def _specific(policy: Policy, owners: frozenset[str], mine: frozenset[str]
-              ) -> tuple[tuple[Principal, Tri], ...]:
-    out: dict[str, tuple[Principal, Tri]] = {}
-    for st in policy.statements:
-        if st.effect != "Allow" or not st.principals:
-            continue
-        for p in st.principals:
-            if not is_specific_identity(p) or p.value in out:
-                continue
-            foreign = _account_foreign(p.account or "", owners, mine)
-            if foreign is not False:
-                out[p.value] = (p, foreign)
-    return tuple(out.values())
-
-
-def _partition(region: str | None) -> str:
-    if region and region.startswith("cn-"):
-        return "aws-cn"
-    if region and region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
-def secret_target(secret: Resource | None, owners: frozenset[str]) -> Target:
-    """Where the secret lives and its ARN (its shape, when AWS has not named it yet)."""
-    region = secret.region if secret is not None else None
-    partition = _partition(region)
-    where: str | Vague = region if region else Vague("*", "the secret's region (not known)")
-    arn = secret.get("arn") if secret is not None else None
-    if isinstance(arn, str) and arn:
-        return Target(where, arn, partition)
-    name = secret.get("name") if secret is not None else None
-    account = next(iter(owners)) if len(owners) == 1 else "*"
-    shape = (f"arn:{partition}:secretsmanager:{region or '*'}:{account}:secret:"
-             f"{name + '-??????' if isinstance(name, str) else '*'}")
-    what = secret.address if secret is not None else "the secret"
-    return Target(where, Vague(shape, f"the ARN of {what} (known after apply)"), partition)
-
-
-def replica_target(primary: Target, region: str | None) -> Target:
-    """A replica's: the same name in another region."""
-    partition = _partition(region) if region else primary.partition
-    where: str | Vague = region if region else Vague("*", "the replica's region (not known)")
-    arn = primary.arn
-    if isinstance(arn, str):
-        parts = arn.split(":")
-        if len(parts) > 3 and region:
-            parts[3] = region
-            return Target(where, ":".join(parts), partition)
-        return Target(where, Vague("*", "the replica's ARN"), partition)
-    parts = arn.shape.split(":")
-    if len(parts) > 3:
-        parts[3] = region or "*"
-    return Target(where, Vague(":".join(parts), arn.text.replace("ARN of", "replica ARN of")), partition)

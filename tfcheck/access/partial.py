@@ -50,11 +50,13 @@ def _with_leaves(value: Any, unknown: Any, source: Resource, path: str) -> Any:
 
 
 def _links_near(source: Resource, path: str) -> list[Any]:
-    """The references of the nested attribute at `path`, or of its closest enclosing block."""
+    """The references of the nested attribute at `path`, else of the block around it (a plan
+    lists set-typed blocks in its own order: every reference in the statement's principals)."""
+    found = list(source.links_of(path))
+    if found:
+        return found
     parts = path.split(".")
-    while parts:
-        found = source.links_of(".".join(parts))
-        if found:
-            return list(found)
-        parts.pop()
+    if len(parts) >= 3 and parts[0] == "statement":
+        block = ".".join(parts[:3]) + "."
+        return [link for attr, links in source.links.items() if attr.startswith(block) for link in links]
     return []

@@ -39,6 +39,13 @@ class Caller:
     org_paths: tuple[str, ...] | None = None
     fresh: bool = False
     """An account no policy names: "anyone else"."""
+    chosen: tuple[tuple[str, str], ...] | None = None
+    """The keys the caller chooses to send (tags, VPC endpoint, MFA) and their values: every
+    other such key is absent. None: not said, so they are unknown."""
+
+    @property
+    def bare(self) -> bool:
+        return self.chosen is not None
 
     def describe(self) -> str:
         return self.session or self.arn
@@ -78,6 +85,8 @@ def principal_context(caller: Caller) -> dict[str, Known | tuple[str, ...]]:
         ctx["aws:principalorgid"] = caller.org_id
     if caller.org_paths is not None:
         ctx["aws:principalorgpaths"] = caller.org_paths
+    for key, value in caller.chosen or ():
+        ctx[key] = value
     return ctx
 
 
@@ -134,3 +143,10 @@ def direct_kms_request(caller: Caller, action: str, region: Known) -> Request:
 
 
 ENCRYPTION_CONTEXT = "kms:encryptioncontext:"
+_CHOSEN = frozenset({"aws:sourcevpc", "aws:sourcevpce", "aws:vpcsourceip", "aws:multifactorauthpresent",
+                     "aws:multifactorauthage", "aws:sourceidentity", "aws:federatedprovider"})
+
+
+def is_chosen(key: str) -> bool:
+    """A key the caller decides whether to send: principal or request tags, a VPC endpoint, MFA."""
+    return key in _CHOSEN or key.startswith(("aws:principaltag/", "aws:requesttag/", "aws:tagkeys"))

@@ -50,19 +50,24 @@ class Witness:
         return HIDDEN if self.sensitive else self.caller.describe()
 
     def text(self) -> str:
-        """One sentence: who may call what, and why the key refuses."""
+        """One sentence: who may call what, and why the key refuses (or what that depends on)."""
         allowed = f" ({spelled(self.allowed_by)})" if self.allowed_by and not self.sensitive else ""
-        out = f"{self.who()} may call {self.action}{allowed}"
+        via_text = ""
         if self.kms is not None:
             via = self.kms.context.get("kms:viaservice")
             via_text = (via if isinstance(via, str) else via.shape if isinstance(via, Vague)
                         else "Secrets Manager")
-            reason = "" if self.sensitive else f": {spelled(self.refused)}" if self.refused else ""
-            named = self.statement and not self.sensitive and self.statement not in self.refused
-            where = f" (statement {self.statement})" if named else ""
-            out += f" but the key refuses {self.kms.action} via {via_text}{reason}{where}"
+        named = self.statement and not self.sensitive and self.statement not in self.refused
+        where = f" (statement {self.statement})" if named else ""
         if not self.certain:
-            out += f"; this depends on {self.unknown}" if self.unknown else ""
+            out = f"{self.who()} calling {self.action} may be allowed{allowed}"
+            if self.kms is not None:
+                out += f" and refused {self.kms.action} via {via_text}{where}"
+            return out + f": it depends on {self.unknown or 'a value known only after apply'}"
+        out = f"{self.who()} may call {self.action}{allowed}"
+        if self.kms is not None:
+            reason = "" if self.sensitive else f": {spelled(self.refused)}" if self.refused else ""
+            out += f" but the key refuses {self.kms.action} via {via_text}{reason}{where}"
         return out
 
     def to_json(self) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from tfcheck.comment.sticky import Comment
 
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLE = "GITHUB_TOKEN"
+ACTIONS_BOT = "github-actions[bot]"
+"""Who writes with the Actions GITHUB_TOKEN, which may not ask who it is (GET /user: 403)."""
 MAX_PAGES = 100
 """At 100 comments a page, more than any pull request has; a bound against a looping server."""
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -80,6 +82,20 @@ class GithubForge:
         self._pr = found.pr
         self.where = found.where
 
+    def me(self) -> str:
+        """The token's user (GET /user); the Actions bot when the token is an integration's."""
+        try:
+            response = self._api.request("GET", self._api.url("user"), "find the token's user")
+        except CommentError as err:
+            if err.status == 403:  # "Resource not accessible by integration": the Actions token
+                return ACTIONS_BOT
+            raise
+        user = response.json()
+        login = user.get("login") if isinstance(user, dict) else None
+        if not isinstance(login, str) or not login:
+            raise CommentError("GitHub did not say who the token's user is (GET /user)")
+        return login.lower()
+
     def comments(self) -> Iterator[Comment]:
         url = self._api.url(f"repos/{self._repo}/issues/{self._pr}/comments")
         params: dict[str, str | int] | None = {"per_page": 100}
@@ -116,4 +132,7 @@ def _items(doc: Any) -> list[dict[str, Any]]:
 def _comment(item: Any) -> Comment:
     if not isinstance(item, dict) or not isinstance(item.get("id"), int):
         raise CommentError("GitHub answered with something that is not a comment")
-    return Comment(item["id"], str(item.get("body") or ""), str(item.get("html_url") or ""))
+    user = item.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    return Comment(item["id"], str(item.get("body") or ""), str(item.get("html_url") or ""),
+                   login.lower() if isinstance(login, str) else "")

@@ -61,6 +61,15 @@ class GitlabForge:
         self._notes = f"projects/{quote(found.project, safe='')}/merge_requests/{found.mr}/notes"
         self.where = found.where
 
+    def me(self) -> str:
+        """The token's user, by id (GET /user): a project or group token is a bot user of its own."""
+        response = self._api.request("GET", self._api.url("user"), "find the token's user")
+        user = response.json()
+        user_id = user.get("id") if isinstance(user, dict) else None
+        if not isinstance(user_id, int):
+            raise CommentError("GitLab did not say who the token's user is (GET /user)")
+        return str(user_id)
+
     def comments(self) -> Iterator[Comment]:
         page = "1"
         for _ in range(MAX_PAGES):
@@ -95,4 +104,7 @@ def _items(doc: Any) -> list[dict[str, Any]]:
 def _comment(item: Any) -> Comment:
     if not isinstance(item, dict) or not isinstance(item.get("id"), int):
         raise CommentError("GitLab answered with something that is not a note")
-    return Comment(item["id"], str(item.get("body") or ""))
+    author = item.get("author")
+    author_id = author.get("id") if isinstance(author, dict) else None
+    return Comment(item["id"], str(item.get("body") or ""),
+                   author=str(author_id) if isinstance(author_id, int) else "")

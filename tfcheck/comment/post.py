@@ -13,24 +13,24 @@ Sleep = Callable[[float], None]
 
 def to_github(env: Mapping[str, str], body: str, tag: str, behavior: Behavior, *,
               repo: str | None, pr: int | None, api_url: str | None,
-              sleep: Sleep | None = None) -> str:
+              sleep: Sleep | None = None, allow_insecure: bool = False) -> str:
     """Post on the pull request; returns a one-line account of what was done."""
     found = github.target(env, repo=repo, pr=pr, api_url=api_url)
     token = _token(env, github.TOKEN_VARIABLE)
     with Api("GitHub", found.api_url, github.headers(token), token,
-             token_name=github.TOKEN_VARIABLE, sleep=sleep) as api:
+             token_name=github.TOKEN_VARIABLE, sleep=sleep, allow_insecure=allow_insecure) as api:
         done, comment = publish(github.GithubForge(api, found), body, tag, behavior)
     return _done(done, "comment", comment, found.where)
 
 
 def to_gitlab(env: Mapping[str, str], body: str, tag: str, behavior: Behavior, *,
               project: str | None, mr: int | None, api_url: str | None,
-              sleep: Sleep | None = None) -> str:
+              sleep: Sleep | None = None, allow_insecure: bool = False) -> str:
     """Post on the merge request; returns a one-line account of what was done."""
     found = gitlab.target(env, project=project, mr=mr, api_url=api_url)
     token = _token(env, gitlab.TOKEN_VARIABLE)
     with Api("GitLab", found.api_url, gitlab.headers(token), token,
-             token_name=gitlab.TOKEN_VARIABLE, sleep=sleep) as api:
+             token_name=gitlab.TOKEN_VARIABLE, sleep=sleep, allow_insecure=allow_insecure) as api:
         done, comment = publish(gitlab.GitlabForge(api, found), body, tag, behavior)
     return _done(done, "note", comment, found.where)
 
@@ -40,6 +40,9 @@ def _token(env: Mapping[str, str], name: str) -> str:
     token = env.get(name, "").strip()
     if not token:
         raise CommentError(f"{name} is not set: the comment needs a token (or use --dry-run)")
+    # An HTTP header carries printable ASCII only; say so without showing any of it.
+    if not token.isascii() or not token.isprintable():
+        raise CommentError(f"{name} is not a token: it holds characters other than printable ASCII")
     return token
 
 

@@ -29,6 +29,8 @@ class Comment:
     id: int
     body: str
     url: str = ""
+    author: str = ""
+    """Who wrote it, as Forge.me() names the token's own user (a login, or a user id)."""
 
 
 class Forge(Protocol):
@@ -36,6 +38,10 @@ class Forge(Protocol):
 
     where: str
     """The pull/merge request, for messages, e.g. "acme/infra#7"."""
+
+    def me(self) -> str:
+        """The token's own user, as Comment.author names authors."""
+        ...
 
     def comments(self) -> Iterator[Comment]: ...
 
@@ -57,20 +63,43 @@ def comment_body(markdown: str, tag: str) -> str:
     return f"{marker(tag)}\n{markdown}"
 
 
-def is_ours(comment: Comment, tag: str) -> bool:
-    # The marker must open the body: someone quoting or mentioning it elsewhere is not our comment.
-    return comment.body.lstrip().startswith(marker(tag))
+def is_ours(comment: Comment, tag: str, me: str) -> bool:
+    """Written by the token's own user and opened by our marker. Anyone can write the marker (a
+    comment taken as ours would then fail to update, 403, or carry the report into theirs), and
+    someone quoting or mentioning it elsewhere is not our comment either."""
+    return comment.author == me and comment.body.lstrip().startswith(marker(tag))
 
 
 def publish(forge: Forge, body: str, tag: str, behavior: Behavior) -> tuple[str, Comment]:
     """Post `body` as `behavior` says; returns what was done ("created" or "updated") and the comment."""
+    seen = list(forge.comments())
     if behavior is Behavior.new:
-        return "created", forge.create(body)
-    ours = [c for c in forge.comments() if is_ours(c, tag)]
+        return "created", _create(forge, body, seen)
+    me = forge.me()
+    ours = [c for c in seen if is_ours(c, tag, me)]
     if behavior is Behavior.update and ours:
         # The newest one is the one a reader sees last; older duplicates are left alone.
         return "updated", forge.update(ours[-1], body)
     if behavior is Behavior.delete_and_new:
         for comment in ours:
             forge.delete(comment)
-    return "created", forge.create(body)
+    return "created", _create(forge, body, seen)
+
+
+def _create(forge: Forge, body: str, seen: list[Comment]) -> Comment:
+    """Add the comment; after an answer that leaves unknown whether it landed, look for it among
+    the comments that were not there before, and send it again only when it is not there."""
+    from tfcheck.comment.http import ATTEMPTS, MaybeSent  # httpx: imported only to post
+
+    before = {c.id for c in seen}
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return forge.create(body)
+        except MaybeSent:
+            if attempt == ATTEMPTS:
+                raise
+            landed = [c for c in forge.comments() if c.id not in before
+                      and c.body.strip() == body.strip()]
+            if landed:
+                return landed[-1]
+    raise AssertionError("unreachable: the last attempt returns or raises")

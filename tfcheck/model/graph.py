@@ -7,11 +7,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfcheck.findings import Location
 from tfcheck.model.resource import Resource
 
 # Attributes whose values identify a resource when another resource names it by value
 # (a secret's kms_key_id = "arn:aws:kms:…:key/…", a policy's secret_arn = "arn:…:secret:…").
 IDENTIFYING = ("arn", "id", "key_id", "name", "target_key_arn")
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """Something Terraform would create (or may) that no rule could look at, and why: the rule
+    resource-not-checked reports each one, so a run never passes over it in silence."""
+
+    address: str
+    """The resource or module instance address (`module.app.aws_secretsmanager_secret.s`)."""
+    reason: str
+    """Why it was not checked: the end of "Not checked: …"."""
+    fix: str
+    """How to let tfcheck check it, one sentence."""
+    location: Location | None = None
 
 
 @dataclass
@@ -34,6 +49,8 @@ class Graph:
     """Inline `# tfcheck:ignore` comments of the source (inputs.ignores.Ignore)."""
     notes: tuple[str, ...] = ()
     """What the input could not cover (a module not analysed), for the report."""
+    unchecked: tuple[Unchecked, ...] = ()
+    """What the input holds but could not be checked (rule resource-not-checked)."""
     loaded_types: frozenset[str] | None = None
     """When the input was read for some resource types only (a plan read for the rules and the
     configuration's custom rules), those types; None: every resource is here."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Location
 
@@ -27,6 +29,12 @@ def is_suppressed(j: Judged) -> bool:
 def posix_path(loc: Location) -> str:
     """The file from the working directory with forward slashes, as CI annotations expect."""
     return loc.path.replace("\\", "/")
+
+
+def governance_items(result: Result) -> list[dict[str, Any]]:
+    """The governance section as data (JSON, SARIF): what changed the checks, and where."""
+    return [{"kind": d.kind, "rule": d.rule, "file": d.file, "line": d.line, "text": d.text}
+            for d in result.governance]
 
 
 def describe(j: Judged) -> str:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Severity
+from tfcheck.governance import Decision
+from tfcheck.report import escape
 from tfcheck.report.common import counts, describe, is_suppressed, posix_path
 
 
 def render(result: Result) -> str:
     lines = [_annotation(j) for j in result.judged]
+    lines += [_governance(d) for d in result.governance]
     lines += [f"tfcheck: {counts(result)}"]
     return "\n".join(lines) + "\n"
 
@@ -40,11 +43,15 @@ def _annotation(j: Judged) -> str:
     return f"::{command(j)} {joined}::{escape_data(where + describe(j))}"
 
 
-def escape_data(text: str) -> str:
-    """The message part: %, CR and LF would end or corrupt the command."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def _governance(d: Decision) -> str:
+    """A notice at the configuration line (or inline ignore) that changed what the checks decide."""
+    props = [("file", d.file.replace("\\", "/"))] if d.file else []
+    if d.file and d.line:
+        props.append(("line", str(d.line)))
+    props.append(("title", "tfcheck governance"))
+    joined = ",".join(f"{key}={escape_property(value)}" for key, value in props)
+    return f"::notice {joined}::{escape_data(d.text)}"
 
 
-def escape_property(text: str) -> str:
-    """A property value: as data, plus the ':' and ',' that separate properties."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = escape.github_data
+escape_property = escape.github_property

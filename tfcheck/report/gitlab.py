@@ -6,11 +6,14 @@ whole input, or a plan read without its .tf files) is placed at line 1 of the in
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Severity
+from tfcheck.governance import Decision
+from tfcheck.report import escape
 from tfcheck.report.common import describe, posix_path
 
 SEVERITY = {Severity.CRITICAL: "critical", Severity.HIGH: "major", Severity.MEDIUM: "minor",
@@ -20,7 +23,20 @@ SEVERITY = {Severity.CRITICAL: "critical", Severity.HIGH: "major", Severity.MEDI
 def render(result: Result) -> str:
     fallback = result.inputs[0].replace("\\", "/") if result.inputs else "."
     issues = [_issue(j, fallback) for j in result.judged]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    issues += [_governance(d, fallback) for d in result.governance]
+    return escape.json_document(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"
+
+
+def _governance(d: Decision, fallback: str) -> dict[str, Any]:
+    """What changed the checks, as an info issue at its configuration line or inline ignore."""
+    return {
+        "description": f"[governance] {d.text}",
+        "check_name": "tfcheck-governance",
+        "fingerprint": hashlib.sha256(str(d).encode()).hexdigest()[:16],
+        "severity": "info",
+        "categories": ["Security"],
+        "location": {"path": (d.file or fallback).replace("\\", "/"), "lines": {"begin": d.line or 1}},
+    }
 
 
 def _issue(j: Judged, fallback: str) -> dict[str, Any]:

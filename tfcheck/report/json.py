@@ -8,6 +8,8 @@ from typing import Any
 from tfcheck import __version__
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Location
+from tfcheck.report import escape
+from tfcheck.report.common import governance_items
 
 SCHEMA_VERSION = 1
 
@@ -25,9 +27,10 @@ def render(result: Result) -> str:
         },
         "owner_accounts": list(result.owners),
         "notes": list(result.notes),
+        "governance": governance_items(result),
         "findings": [_finding(j) for j in result.judged],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return escape.json_document(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _finding(j: Judged) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from tfcheck.enforce import Judged, Outcome, Result
+from tfcheck.report import escape
 from tfcheck.report.common import WHOLE_CONFIGURATION, is_suppressed, posix_path
 
 NO_FINDINGS = "all checked resources"
@@ -35,6 +36,8 @@ def render(result: Result) -> str:
         for address in sorted(cases):
             _testcase(suite, rule_id, address, cases[address])
         _count(suite, suite.findall("testcase"))
+    if result.governance:
+        _governance(root, result)
     _count(root, root.iter("testcase"))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -62,6 +65,20 @@ def _testcase(suite: ET.Element, rule_id: str, address: str, judged: list[Judged
         ET.SubElement(case, "system-out").text = _clean("\n\n".join(_details(j) for j in rest))
 
 
+def _governance(root: ET.Element, result: Result) -> None:
+    """What the configuration and inline ignores changed: one passing case each, at its line."""
+    suite = ET.SubElement(root, "testsuite", name="governance")
+    for d in result.governance:
+        case = ET.SubElement(suite, "testcase", classname="governance", name=_clean(d.text))
+        if d.file:
+            case.set("file", _clean(d.file.replace("\\", "/")))
+            if d.line:
+                case.set("line", str(d.line))
+        case.set("time", "0")
+        ET.SubElement(case, "system-out").text = _clean(str(d))
+    _count(suite, suite.findall("testcase"))
+
+
 def _details(j: Judged) -> str:
     f = j.finding
     lines = [f"{j.outcome.value.upper()} {f.rule} ({f.severity.value}, {j.level.value})"]
@@ -87,4 +104,4 @@ def _count(element: ET.Element, cases: Iterable[ET.Element]) -> None:
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    return _NOT_XML.sub("\ufffd", escape.multiline(text))

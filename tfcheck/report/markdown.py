@@ -6,7 +6,6 @@ does not block. The hidden marker that makes the comment sticky is added by tfch
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from tfcheck import __version__
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import RULES_DOC_URL
+from tfcheck.report import escape
 from tfcheck.report.common import WHOLE_CONFIGURATION, counts
 
 LIMIT = 65_536
@@ -23,13 +23,12 @@ BUDGET = LIMIT - 1_000
 CELL_LIMIT = 1_000
 """A single message longer than this is cut, so one finding cannot eat the whole comment."""
 
+GOVERNANCE_LIMIT = 40
+"""Governance items shown in the comment; the rest are counted (the job log has them all)."""
+
 _HEADER = ["| Rule | Resource | File | Finding |", "|---|---|---|---|"]
 _ORDER = {"overridden": 0, "advisory": 1}
 """Details sections come in this order; other outcomes (waived, baselined) follow in enum order."""
-# Markdown punctuation that could start emphasis, code, links or a table cell. An underscore
-# inside a word (kms_key_id) is literal in GitHub and GitLab markdown, so only one at a word
-# boundary is escaped, which keeps identifiers readable in the raw comment.
-_ESCAPE = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 @dataclass
@@ -56,7 +55,8 @@ def render(result: Result) -> str:
                                    ""], [f"- {_text(note)}" for note in result.notes],
                                   ["", "</details>"]))
     footer = ["", f"<sub>tfcheck {__version__} · [rule documentation]({RULES_DOC_URL})</sub>"]
-    return _fit([_verdict(result), "", _context(result)], sections, footer, len(result.judged))
+    return _fit([_verdict(result), "", _context(result), *_governance(result)], sections, footer,
+                len(result.judged))
 
 
 def _details_order(outcome: Outcome) -> tuple[int, int]:
@@ -77,6 +77,19 @@ def _context(result: Result) -> str:
     owners = "; ".join(result.owners) if result.owners else "unknown"
     return (f"Checked {inputs}: {_n(result.secrets_checked, 'secret')}, "
             f"owner account {_text(owners)}.")
+
+
+def _governance(result: Result) -> list[str]:
+    """Shown open, never truncated away: what the configuration and inline ignores changed."""
+    if not result.governance:
+        return []
+    shown = result.governance[:GOVERNANCE_LIMIT]
+    lines = ["", "**Governance** (what the configuration and inline ignores changed):", ""]
+    lines += [f"- {_code(d.where)}: {_text(d.text)}" if d.file else f"- {_text(d.text)}"
+              for d in shown]
+    if len(result.governance) > len(shown):
+        lines.append(f"- … and {len(result.governance) - len(shown)} more (the job log has them all)")
+    return lines
 
 
 def _row(j: Judged) -> str:
@@ -129,13 +142,12 @@ def _text(text: str) -> str:
     """Prose in a table cell: no HTML, no accidental emphasis or links, one line."""
     if len(text) > CELL_LIMIT:
         text = text[:CELL_LIMIT] + "…"
-    text = _ESCAPE.sub(r"\\\1", html.escape(text, quote=False))
-    return text.replace("\r", "").replace("\n", "<br>")
+    return escape.markdown(text)
 
 
 def _code(text: str, table: bool = False) -> str:
     """An inline code span that survives backticks in the text (and pipes inside a table)."""
-    text = " ".join(text.split())
+    text = escape.markdown_code(text)
     if table:
         text = text.replace("|", "\\|")
     fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)

@@ -12,10 +12,13 @@ from urllib.parse import quote
 from tfcheck import __version__
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Level, Location, RuleInfo, Severity
+from tfcheck.governance import Decision
+from tfcheck.report import escape
 from tfcheck.report.common import (
     REPO_URL,
     WHOLE_CONFIGURATION,
     describe,
+    governance_items,
     is_suppressed,
     posix_path,
 )
@@ -44,7 +47,7 @@ def render(result: Result) -> str:
         "results": [_result(j, rule_index) for j in result.judged],
     }
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return escape.json_document(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def level(j: Judged) -> str:
@@ -92,6 +95,25 @@ def _invocation(result: Result) -> dict[str, Any]:
     if result.notes:
         out["toolExecutionNotifications"] = [
             {"level": "note", "message": {"text": note}} for note in result.notes]
+    if result.governance:
+        # What the configuration and inline ignores changed: configuration notifications, each
+        # at its file and line; the same items as data in the run's properties.
+        out["toolConfigurationNotifications"] = [_governance(d) for d in result.governance]
+        out["properties"] = {"governance": governance_items(result)}
+    return out
+
+
+def _governance(d: Decision) -> dict[str, Any]:
+    out: dict[str, Any] = {"level": "note", "message": {"text": str(d)},
+                           "descriptor": {"id": f"governance/{d.kind}"}}
+    if d.file:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": quote(d.file.replace("\\", "/"),
+                                                                      safe="/")}}
+        if d.line:
+            physical["region"] = {"startLine": d.line}
+        out["locations"] = [{"physicalLocation": physical}]
+    if d.rule:
+        out["associatedRule"] = {"id": d.rule}
     return out
 
 

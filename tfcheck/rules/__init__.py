@@ -13,6 +13,7 @@ from tfcheck.rules.owner_account_unknown import OwnerAccountUnknown
 from tfcheck.rules.principal_is_deleted_identity import PrincipalIsDeletedIdentity
 from tfcheck.rules.principal_not_account_root import PrincipalNotAccountRoot
 from tfcheck.rules.replica_without_cmk import ReplicaWithoutCmk
+from tfcheck.rules.resource_not_checked import ResourceNotChecked
 from tfcheck.rules.secret_cmk_being_destroyed import SecretCmkBeingDestroyed
 from tfcheck.rules.secret_cmk_disabled import SecretCmkDisabled
 from tfcheck.rules.secret_cmk_not_symmetric import SecretCmkNotSymmetric
@@ -33,6 +34,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     OwnerAccountUnknown,
     SecretPolicyBlockPublicDisabled,
     CmkGrantWithoutViaService,
+    ResourceNotChecked,
     IamPolicyInvalid,
     IamPolicyStyle,
 )

@@ -18,7 +18,10 @@ class CrossAccountSecretWithoutCmk(Rule):
     another account that the resource policy allows to call `GetSecretValue` gets
     `AccessDeniedException` from KMS instead of the value (and one allowed `PutSecretValue` or
     `UpdateSecret` cannot write). The resource policy looks right; the access is broken.
-    This fires only for secrets actually shared with other accounts, so it is safe to keep on.
+    This fires only for secrets actually shared with other accounts, so it is safe to keep on:
+    the secret policy is evaluated as AWS does (conditions, Denies such as a guard that denies
+    every other account, values known only after apply as variables; see `tfcheck explain
+    cmk-missing-cross-account-grant`), and the finding names one request it allows (its witness).
 
     **How to fix.** Encrypt the secret with a customer-managed key whose key policy allows the
     other account `kms:Decrypt` (and `kms:GenerateDataKey` for writers), preferably restricted
@@ -58,7 +61,9 @@ class CrossAccountSecretWithoutCmk(Rule):
             found = [(a, w) for a in sf.accesses if (w := sf.refusal(a, sf.key)) is not None]
             if not found:
                 continue
-            access, witness = next(((a, w) for a, w in found if w.certain), found[0])
+            # The strongest witness: certain, and foreign whoever the owner is.
+            access, witness = min(found, key=lambda aw: (not aw[1].certain,
+                                                         aw[0].foreign is None and not aw[1].caller.fresh))
             who = accounts_text((a.principal for a, _ in found), sf.sensitive, facts.trusted)
             verbs = "write" if all(a.writes and not a.reads for a, _ in found) else "read"
             yield self.finding(
@@ -69,5 +74,5 @@ class CrossAccountSecretWithoutCmk(Rule):
                 f"Set kms_key_id on {sf.secret.address} to a customer-managed KMS key whose "
                 f"policy allows {who} kms:Decrypt.",
                 subject=sf.secret.address, related=chain(sf),
-                needs_owner=all(a.foreign is None for a, _ in found), witness=witness,
+                needs_owner=access.foreign is None and not witness.caller.fresh, witness=witness,
             )

@@ -35,7 +35,10 @@ def merge(plan: Graph, source: Graph) -> Graph:
         owner_accounts=plan.owner_accounts | source.owner_accounts,
         owner_sources=tuple(dict.fromkeys(plan.owner_sources + source.owner_sources)),
         caller_identity=plan.caller_identity | source.caller_identity,
-        owner_placeholder=source.owner_placeholder, notes=plan.notes + source.notes,
+        owner_placeholder=source.owner_placeholder, notes=plan.notes,
+        # What the source could not expand or find, the plan lists: only the plan's own gaps
+        # (deferred changes) remain unchecked.
+        unchecked=plan.unchecked,
         ignores=source.ignores, loaded_types=plan.loaded_types,
     )
 
@@ -44,7 +47,16 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
     """The plan's resource with the HCL's location, and the values and links the plan does not
     know but the HCL evaluates."""
     values, unknown, sensitive = dict(res.values), res.unknown, res.sensitive
-    partial = dict(res.partial)
+    configured = res.configured
+    for attr in res.configured - hcl.configured:
+        # The plan names references (`policy = var.extra`); the HCL proves the value null, which
+        # Terraform reads as the argument not set. An optional+computed attribute is then
+        # unknown in the plan only because the provider computes it.
+        if hcl.values.get(attr, 0) is None and not hcl.is_unknown(attr) and res.is_unknown(attr):
+            values[attr] = None
+            if isinstance(unknown, dict):
+                unknown = {k: v for k, v in unknown.items() if k != attr}
+            configured = configured - {attr}
     for attr in hcl.configured:
         if res.is_unknown(attr) and attr in hcl.values and not hcl.is_unknown(attr):
             values[attr] = hcl.values[attr]
@@ -52,11 +64,11 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
                 unknown = {k: v for k, v in unknown.items() if k != attr}
             if not res.is_sensitive(attr) and hcl.is_sensitive(attr):
                 sensitive = {**(sensitive or {}), attr: True}
-        elif res.is_unknown(attr) and attr in hcl.partial:
-            partial.setdefault(attr, hcl.partial[attr])
+    # A policy unknown in the plan whose structure the HCL knows in part (unknown leaves kept).
+    partial = {**{a: p for a, p in hcl.partial.items() if res.is_unknown(a)}, **res.partial}
     return replace(
         res, values=values, unknown=unknown, sensitive=sensitive, partial=partial,
-        links=_with_defaults(res.links, hcl.links), configured=res.configured | hcl.configured,
+        links=_with_defaults(res.links, hcl.links), configured=configured | hcl.configured,
         region=res.region or hcl.region, constants=_with_defaults(res.constants, hcl.constants),
         location=hcl.location, lines=hcl.lines,
     )

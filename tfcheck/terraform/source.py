@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tfcheck.errors import InputError
-from tfcheck.model.graph import Graph
+from tfcheck.findings import Location
+from tfcheck.model.graph import Graph, Unchecked
 from tfcheck.model.resource import Resource
 from tfcheck.terraform.addresses import Key, arn_account
 from tfcheck.terraform.aws.policy_document import (
@@ -16,9 +17,11 @@ from tfcheck.terraform.aws.policy_document import (
     partial_policy_document,
     render_policy_document,
 )
+from tfcheck.terraform.confine import confined
+from tfcheck.terraform.eval.budget import BudgetExceeded, charge_instances, evaluation_budget
 from tfcheck.terraform.eval.expressions import InstanceRef, Unknown, Value, evaluate
 from tfcheck.terraform.eval.from_plan import plan_keys, planned_instances, unknown_attributes
-from tfcheck.terraform.eval.modules import META_ARGS, Instance, ModuleInstance, expand
+from tfcheck.terraform.eval.modules import META_ARGS, Instance, ModuleInstance
 from tfcheck.terraform.eval.resources import build_resource, evaluate_blocks
 from tfcheck.terraform.eval.scope import Evaluated, ModuleScope, SensitiveTracker
 from tfcheck.terraform.eval.variables import RootVariables
@@ -51,9 +54,17 @@ def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Se
     `plan`: the plan whose source this is; what it knows is not evaluated again (eval.from_plan):
     its instances are taken, and only the attributes it leaves unknown are evaluated (an
     instance it does not list gets its location and nested blocks only)."""
-    with paused_gc():  # parse trees and values: many objects, few cycles worth collecting
-        return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
-                         display or str(root), cache, keep, plan).load()
+    shown = display or str(root)
+    with paused_gc(), evaluation_budget():  # paused: many objects, few cycles worth collecting
+        try:
+            return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
+                             shown, cache, keep, plan).load()
+        except BudgetExceeded as exc:
+            expression = f" in `{exc.expression}`" if exc.expression else ""
+            raise InputError(f"evaluation budget exceeded: {exc.what}{expression}",
+                             exc.file or shown, exc.line) from None
+        except MemoryError:  # never an unknown that passes: the input is refused
+            raise InputError("evaluation ran out of memory", shown) from None
 
 
 class HclLoader:
@@ -69,12 +80,13 @@ class HclLoader:
         self.display = display
         self.tracker = SensitiveTracker()
         self.owner_value = account_ids[0] if account_ids else OWNER_PLACEHOLDER
-        self.notes: list[str] = []
+        self.unchecked: list[Unchecked] = []
+        self._module_dirs: dict[tuple[str, str], Path | None] = {}
         self.ignores: list[Ignore] = []
         self._parsed: dict[Path, list[Block]] = {}
         self._root_vars = RootVariables(self.root, self._blocks(self.root), var_files, variables,
                                         plan_variables)
-        self._modules_json = _modules_json(self.root)
+        self._modules_json = _modules_json(self.root, display)
         self.region: Value = Unknown("provider region")
 
     def load(self) -> Graph:
@@ -86,31 +98,48 @@ class HclLoader:
                          if r.mode == "data" and r.type == "aws_caller_identity")
         return Graph.build(resources, source=self.display, owner_accounts=frozenset(owners),
                            owner_sources=tuple(sources), caller_identity=frozenset(callers),
-                           owner_placeholder=OWNER_PLACEHOLDER, notes=tuple(self.notes),
+                           owner_placeholder=OWNER_PLACEHOLDER, unchecked=tuple(self.unchecked),
                            ignores=tuple(self.ignores), loaded_types=self.keep)
 
     def _walk(self, module: ModuleInstance, out: list[Resource], depth: int) -> None:
         for block in module.resources:
             if self.keep is not None and block.labels[0] not in self.keep:
                 continue  # no rule reads it (its text may not even be parsed: hcl.outline)
-            found = module.instances(block)
-            if isinstance(found, Unknown):
-                self.notes.append(f"{module.resource_address(block, None)}: its count/for_each is "
-                                  "not known before apply; its instances were not checked")
-                continue
-            for inst, ref in found:
-                names = None if self.only is None else self.only.get(ref.address, frozenset())
-                out.append(build_resource(module, block, inst, ref, self._location(block), names))
+            try:
+                self._walk_block(module, block, out)
+            except BudgetExceeded as exc:
+                raise exc.at(os.path.join(self.display, block.file), block.line, None) from None
         for name, call in module.calls.items():
-            expanded = expand(call, module.scope)
+            try:
+                expanded = module.call_instances(name)
+                if not isinstance(expanded, Unknown):
+                    charge_instances(len(expanded))
+            except BudgetExceeded as exc:
+                raise exc.at(os.path.join(self.display, call.file), call.line, None) from None
             if isinstance(expanded, Unknown):
-                self.notes.append(f"module.{name}: its count/for_each is not known before apply; "
-                                  "it was not checked")
+                self.unchecked.append(Unchecked(
+                    _call_address(module, name), f"its {_meta_argument(call)} is not known before "
+                    "apply, so the resources of this module were not read", _PLAN_FIX,
+                    Location(call.file, call.line, self.display)))
                 continue
-            for inst in expanded:
-                child = module.child(name, inst.key)
+            for key in expanded:
+                child = module.child(name, key)
                 if child is not None:
                     self._walk(child, out, depth + 1)
+
+    def _walk_block(self, module: ModuleInstance, block: Block, out: list[Resource]) -> None:
+        found = module.instances(block)
+        if isinstance(found, Unknown):
+            self.unchecked.append(Unchecked(
+                module.resource_address(block, None),
+                f"its {_meta_argument(block)} is not known before apply, so neither how many "
+                "instances there are nor their values are known", _PLAN_FIX,
+                    Location(block.file, block.line, self.display)))
+            return
+        charge_instances(len(found))
+        for inst, ref in found:
+            names = None if self.only is None else self.only.get(ref.address, frozenset())
+            out.append(build_resource(module, block, inst, ref, self._location(block), names))
 
     def planned(self, module: ModuleInstance, block: Block) -> list[Instance] | None:
         """The instances the plan lists for the block, when reading a plan's source."""
@@ -118,14 +147,17 @@ class HclLoader:
 
     def child_module(self, parent: ModuleInstance, name: str, key: Key) -> ModuleInstance | None:
         call = parent.calls[name]
-        directory = self._module_dir(parent, name, call)
+        where = (parent.address, name)  # the same directory for every instance of the call
+        if where not in self._module_dirs:
+            self._module_dirs[where] = self._module_dir(parent, name, call)
+        directory = self._module_dirs[where]
         if directory is None:
             return None
         if len(parent.segs) >= MAX_MODULE_DEPTH or directory in _ancestors(parent):
             raise InputError(f"module {name!r} includes itself (through {directory.name})",
                              os.path.join(self.display, call.file), call.line)
-        expanded = expand(call, parent.scope)
-        inst = next(i for i in expanded if i.key == key) if isinstance(expanded, list) else None
+        expanded = parent.call_instances(name)
+        inst = expanded.get(key) if isinstance(expanded, dict) else None
         scope = parent.instance_scope(inst) if inst else parent.scope
 
         def inputs(var: str) -> Evaluated | None:
@@ -142,9 +174,9 @@ class HclLoader:
         source = evaluate(call.attrs["source"].expr, ModuleScope({})) if "source" in call.attrs else None
         if isinstance(source, str) and source.startswith(("./", "../")):
             try:
-                directory = (parent.dir / source).resolve()
-            except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before 3.13)
-                raise InputError(f"module {name!r}: source {source!r} is a symbolic link loop",
+                directory = confined(parent.dir / source, self.root, source)
+            except InputError as err:  # a link loop, or a folder outside the scanned tree
+                raise InputError(f"module {name!r}: source {source!r} {err.message}",
                                  os.path.join(self.display, call.file), call.line) from None
             if not directory.is_dir():
                 raise InputError(f"module {name!r}: source {source!r} is not a directory",
@@ -153,8 +185,10 @@ class HclLoader:
         key = ".".join([*(n for n, _ in parent.segs), name])
         if key in self._modules_json:
             return self._modules_json[key]
-        self.notes.append(f"module.{name} (source {source!r}) was not analysed: run `terraform "
-                          "init` so that .terraform/modules holds it")
+        self.unchecked.append(Unchecked(
+            _call_address(parent, name), f"this module (source {source!r}) is not on disk, so it "
+            "was not read", "Run `terraform init` so that .terraform/modules holds it, or check "
+            "the plan (terraform show -json).", Location(call.file, call.line, self.display)))
         return None
 
     def _blocks(self, directory: Path) -> list[Block]:
@@ -165,6 +199,7 @@ class HclLoader:
             items = []
             for path in files:
                 rel = self._rel(str(path))
+                confined(path, self.root, os.path.join(self.display, os.path.relpath(path, self.root)))
                 items.append((path, os.path.join(self.display, rel), rel))
             blocks: list[Block] = []
             # From the parse cache, else parsed (several files at once on several processes).
@@ -275,11 +310,14 @@ def _minified(value: Value) -> Value:
     return json.dumps(json.loads(value), separators=(",", ":")) if isinstance(value, str) else value
 
 
-def _modules_json(root: Path) -> dict[str, Path]:
-    """Module call keys -> directories, from what `terraform init` recorded."""
+def _modules_json(root: Path, display: str) -> dict[str, Path]:
+    """Module call keys -> directories, from what `terraform init` recorded (a checkout may carry
+    its own .terraform: each directory must stay inside the scanned tree)."""
     path = root / ".terraform" / "modules" / "modules.json"
+    shown = os.path.join(display, ".terraform", "modules", "modules.json")
     if not path.is_file():
         return {}
+    confined(path, root, shown)
     # What terraform init wrote: when it is not that, the modules are not there to analyse.
     try:
         doc = json.loads(read_limited(str(path), max_file_size(), str(path)))
@@ -289,10 +327,27 @@ def _modules_json(root: Path) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and entry.get("Dir"):
-            directory = (root / str(entry["Dir"])).resolve()
+            try:
+                directory = confined(root / str(entry["Dir"]), root, shown)
+            except InputError as err:
+                raise InputError(f"module {entry['Key']!r}: directory {str(entry['Dir'])!r} "
+                                 f"{err.message}", shown) from None
             if entry["Key"] and directory.is_dir():
                 out[entry["Key"]] = directory
     return out
 
 
 __all__ = ["InstanceRef", "has_terraform_files", "load_directory"]
+
+
+_PLAN_FIX = ("Check the plan (terraform show -json) instead of the directory, or make count and "
+             "for_each depend on values known at plan time.")
+
+
+def _meta_argument(block: Block) -> str:
+    return "for_each" if "for_each" in block.attrs else "count"
+
+
+def _call_address(module: ModuleInstance, name: str) -> str:
+    """A module call's address within its (expanded) parent: `module.a["x"].module.b`."""
+    return f"{module.address}.module.{name}" if module.address else f"module.{name}"

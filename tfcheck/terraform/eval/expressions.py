@@ -24,6 +24,7 @@ from hcl2.rules.literal_rules import FloatLitRule, IdentifierRule, IntLitRule, L
 from hcl2.rules.strings import HeredocTemplateRule, HeredocTrimTemplateRule, StringRule, TemplateStringRule
 from hcl2.utils import process_escape_sequences
 
+from tfcheck.terraform.eval.budget import BudgetExceeded, tick
 from tfcheck.terraform.eval.functions import call_function
 from tfcheck.terraform.eval.operators import Operators
 from tfcheck.terraform.eval.templates import Templates, compile_template, parse_expression, source_text
@@ -95,6 +96,8 @@ def evaluate_with_refs(node: Any, scope: Scope) -> tuple[Value, list[Reference]]
         value = evaluator.eval(node)
     except (_Abort, RecursionError):
         value = Unknown(f"{source_text(node)[:200]} (too deep or too large to evaluate)")
+    except BudgetExceeded as exc:
+        raise exc.at(None, None, " ".join(source_text(node).split())[:160]) from None
     finally:
         _NESTING.reset(nesting)
         _ACTIVE.reset(token)
@@ -124,6 +127,7 @@ class _Evaluator(Operators, Templates):
         self.scope: Scope = scope
         self.outer_scope = scope
         self.refs: dict[Reference, None] = {}
+        self.noted: dict[int, Value] = {}
         self.frames: list[dict[str, Value]] = []  # for-expression and template-for variables
         self.depth = 0
         self.steps = 0
@@ -133,6 +137,8 @@ class _Evaluator(Operators, Templates):
         self.steps += 1
         if self.depth >= MAX_DEPTH or self.steps > MAX_STEPS:
             raise _Abort
+        if not self.steps & 1023:
+            tick()
         handler = _HANDLERS.get(type(node))
         if handler is None:
             return Unknown(source_text(node))
@@ -194,6 +200,12 @@ class _Evaluator(Operators, Templates):
         if isinstance(value, InstanceRef):
             self.refs.setdefault((value.address, None))
         elif depth < 3 and isinstance(value, (list, tuple, dict)):
+            # A collection read again (a local in a for expression, shared by reference) is
+            # walked once: [for i in range(1000) : local.big] must not walk local.big 1000 times.
+            # The collection is kept, so that its id is not reused while this evaluation runs.
+            if id(value) in self.noted:
+                return value
+            self.noted[id(value)] = value
             for item in value.values() if isinstance(value, dict) else value:
                 self._noted(item, depth + 1)
         return value
@@ -235,7 +247,12 @@ class _Evaluator(Operators, Templates):
     def _get(self, value: Value, name: str, node: Any) -> Value:
         if isinstance(value, InstanceRef):
             self.refs.setdefault((value.address, name))
-            return value.values[name] if name in value.values else Unknown(f"{value.address}.{name}")
+            if name in value.values:
+                return value.values[name]
+            # Terraform plans a managed resource's unknown `id` as not null.
+            managed_id = name == "id" and not value.address.startswith("data.") \
+                and ".data." not in value.address
+            return Unknown(f"{value.address}.{name}", not_null=managed_id)
         if isinstance(value, Mapping):
             try:
                 return value[name]

@@ -8,15 +8,22 @@ import math
 import os
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 
 from tfcheck.errors import InputError
+from tfcheck.terraform.confine import readable_by_functions
 
 # Importing the other function modules registers their functions.
 from tfcheck.terraform.eval import (
     collection_functions,  # noqa: F401
     string_functions,  # noqa: F401
+)
+from tfcheck.terraform.eval.budget import (
+    MAX_STRING,
+    BudgetExceeded,
+    charge_items,
+    charge_string,
+    measure,
 )
 from tfcheck.terraform.eval.function_registry import (
     FUNCTIONS,
@@ -60,21 +67,42 @@ def call_function(name: str, args: list[Value], caller: Caller, text: Callable[[
     if len(args) < func.min_args or (func.max_args is not None and len(args) > func.max_args):
         return Unknown(text(), error=f"wrong number of arguments to {name}")
     unknown = None if func.tolerant else pick_unknown(args)
+    # cty refines the unknown result of a function as not null, unless it may return null.
+    not_null = name not in MAY_RETURN_NULL
     if unknown is not None:
-        return Unknown(text(), error=unknown.error)
+        return Unknown(text(), error=unknown.error, not_null=not_null)
     try:
+        if measure(args, MAX_STRING) > MAX_STRING:  # what encoding or joining them would copy
+            raise BudgetExceeded(f"the arguments of {name}() hold more than {MAX_STRING} "
+                                 "characters and elements")
         result = func.impl(caller, *args) if func.needs_caller else func.impl(*args)
+        if isinstance(result, str):
+            charge_string(len(result))
+        elif isinstance(result, (list, dict)):
+            charge_items(len(result))
+    except BudgetExceeded as exc:  # the call that spent it is the expression to name
+        raise exc.at(None, None, " ".join(text().split())[:160]) from None
+    except MemoryError:  # never an unknown that could pass: the budget says why
+        raise BudgetExceeded(f"{name}() ran out of memory").at(
+            None, None, " ".join(text().split())[:160]) from None
     except NeedKnown as exc:
-        return Unknown(text(), error=exc.unknown.error)
+        return Unknown(text(), error=exc.unknown.error, not_null=not_null)
     except Unsupported:
         return Unknown(text())
+    except InputError:  # a path out of the scanned tree (confine): the run stops, nothing is read
+        raise
     except (ValueError, TypeError, LookupError, ArithmeticError) as exc:
         return Unknown(text(), error=f"{name}: {exc}")
     except Exception:  # noqa: BLE001 - input is untrusted: a function's flaw must not end the run
         return Unknown(text())
     if isinstance(result, Unknown) and not result.text:  # made here (jsonencode, file): name the call
-        return Unknown(text(), result.partial, result.error)
+        return Unknown(text(), result.partial, result.error, not_null=not_null)
     return result
+
+
+#: Functions whose result may be null (an element or a looked-up value of a collection).
+MAY_RETURN_NULL = frozenset({"lookup", "element", "one", "try", "coalesce", "sensitive",
+                             "nonsensitive", "tomap", "toset", "tolist", "type"})
 
 
 # --- encoding and conversion ---------------------------------------------------------------------
@@ -134,38 +162,21 @@ def _path(caller: Caller, path: Value) -> Path:
     return Path(base) / target if base is not None and not target.is_absolute() else target
 
 
-@lru_cache(maxsize=64)
-def _repository(root: Path) -> Path:
-    """The git work tree holding the root module (its modules may be anywhere in it), else the
-    root module's own directory."""
-    for folder in (root, *root.parents):
-        if (folder / ".git").exists():
-            return folder
-    return root
-
-
 def _confined(caller: Caller, path: Value) -> Path | None:
-    """Where `path` leads, when a configuration may read there: inside the repository of the root
-    module, outside .git and Terraform's working data (but its modules); else None.
-
-    The configuration is untrusted input: file("/proc/self/environ"), "~/.aws/credentials" or
-    ".git/config" would put the CI's credentials into a report (in a principal ARN built from them).
-    """
+    """Where `path` leads, when a configuration may read there (confine.readable_by_functions: in
+    the scanned tree, not git's or Terraform's data, not a plan or state); None when there is no
+    root to judge from. Anywhere else is an input error: the configuration is untrusted input, and
+    file("/proc/self/environ") or "~/.aws/credentials" would put the CI's credentials into a report."""
     root = caller.root_dir()
     if root is None:
         return None
-    try:
-        real = _path(caller, path).resolve()
-        inside = real.relative_to(_repository(Path(root).resolve())).parts
-    except (OSError, RuntimeError, ValueError):  # a link loop, or outside the repository
-        return None
-    hidden = ".git" in inside or (".terraform" in inside and "modules" not in inside)
-    return None if hidden else real
+    written = to_string(path)
+    return readable_by_functions(_path(caller, path), Path(root), written)
 
 
 def _read(caller: Caller, path: Value) -> Value:
     target = _confined(caller, path)
-    # Absent here (it may exist where Terraform runs), not for us to read, or not a file.
+    # Absent here (it may exist where Terraform runs), or not a file.
     if target is None or not target.is_file():
         return Unknown("")
     try:

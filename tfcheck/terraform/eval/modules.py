@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from tfcheck.errors import InputError
 from tfcheck.terraform.addresses import Key, Segments, format_key, format_module
+from tfcheck.terraform.eval.budget import BudgetExceeded
 from tfcheck.terraform.eval.expressions import (
     InstanceRef,
     Reference,
@@ -21,6 +23,7 @@ from tfcheck.terraform.eval.expressions import (
 from tfcheck.terraform.eval.loader import Loader
 from tfcheck.terraform.eval.scope import Attributes, Evaluated, Lazy, ModuleScope, SensitiveTracker
 from tfcheck.terraform.eval.types import convert, parse_type
+from tfcheck.terraform.eval.values import ConvertError, to_number
 from tfcheck.terraform.hcl.parse import Attr, Block
 
 META_ARGS = frozenset({"count", "for_each", "provider", "providers", "depends_on", "lifecycle",
@@ -43,6 +46,11 @@ def expand(block: Block, scope: ModuleScope) -> list[Instance] | Unknown:
     """The instances of a block, or Unknown when count/for_each is not known before apply."""
     if "count" in block.attrs:
         n = evaluate(block.attrs["count"].expr, scope)
+        if isinstance(n, str):  # Terraform converts a string count ("1") to a number
+            try:
+                n = to_number(n)
+            except ConvertError:
+                return Unknown(f"count of {block.labels}", error=f"count {n!r} is not a number")
         if isinstance(n, bool) or not isinstance(n, (int, float)) or n < 0 or n != int(n):
             return n if isinstance(n, Unknown) else Unknown(f"count of {block.labels}")
         _check_size(block, "count", int(n))
@@ -118,9 +126,11 @@ class ModuleInstance:
         self.tracker: SensitiveTracker = loader.tracker
         self.variables = {b.labels[0]: b for b in blocks if b.type == "variable" and b.labels}
         self.locals: dict[str, Attr] = {}
+        self._local_files: dict[str, str] = {}
         for b in blocks:
             if b.type == "locals":
                 self.locals.update(b.attrs)
+                self._local_files.update(dict.fromkeys(b.attrs, b.file))
         self.outputs = {b.labels[0]: b for b in blocks if b.type == "output" and b.labels}
         self.resources = [b for b in blocks if b.type in ("resource", "data") and len(b.labels) == 2]
         # (mode, type) -> name -> block, built once: every reference looks its block up here.
@@ -131,6 +141,7 @@ class ModuleInstance:
         self._inputs = inputs
         self._instances: dict[int, list[tuple[Instance, InstanceRef]] | Unknown] = {}
         self._children: dict[tuple[str, Key], ModuleInstance | None] = {}
+        self._call_instances: dict[str, dict[Key, Instance] | Unknown] = {}
         self.scope = ModuleScope(self._roots())
         # Provider configuration name ("aws", "aws.west") -> region, as this module sees them.
         self.providers: dict[str, Value] = dict(providers or {})
@@ -190,7 +201,12 @@ class ModuleInstance:
         return value, given[1], given[2] or sensitive
 
     def _local(self, name: str) -> Evaluated:
-        return self.tracker.evaluate(self.locals[name].expr, self.scope)
+        attr = self.locals[name]
+        try:
+            return self.tracker.evaluate(attr.expr, self.scope)
+        except BudgetExceeded as exc:  # named where it is written, not where it was read
+            file = os.path.join(self.loader.display, self._local_files[name])
+            raise exc.at(file, attr.line, f"local.{name}") from None
 
     def instances(self, block: Block) -> list[tuple[Instance, InstanceRef]] | Unknown:
         """The block's instances with the InstanceRef other expressions see, computed once."""
@@ -217,6 +233,15 @@ class ModuleInstance:
         extra = self.loader.computed(block, lambda: self.loader.argument_values(block, scope)[0])
         return InstanceRef(self.resource_address(block, inst.key), Attributes(
             names, lambda attr: self.loader.attribute(block, attr, scope), extra))
+
+    def call_instances(self, name: str) -> dict[Key, Instance] | Unknown:
+        """The instances of module call `name` by key, expanded once (a call of 1000 instances
+        is not expanded again for each of them)."""
+        if name not in self._call_instances:
+            expanded = expand(self.calls[name], self.scope)
+            self._call_instances[name] = (expanded if isinstance(expanded, Unknown)
+                                          else {inst.key: inst for inst in expanded})
+        return self._call_instances[name]
 
     def child(self, name: str, key: Key) -> ModuleInstance | None:
         if (name, key) not in self._children:

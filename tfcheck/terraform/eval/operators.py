@@ -138,6 +138,10 @@ def _operate(op: str, lhs: Value, rhs: Value) -> Value:
             return decisive
         known(pick_unknown(sides))
         return not decisive
+    if op in ("==", "!="):
+        refined = [v for v in (lhs, rhs) if isinstance(v, Unknown) and v.not_null and v.error is None]
+        if refined and None in (lhs, rhs):  # an unknown known not to be null, against null
+            return op == "!="
     known(pick_unknown([lhs, rhs]))
     if op in ("==", "!="):
         if lhs is not None and rhs is not None:  # null compares as known even beside unknown leaves

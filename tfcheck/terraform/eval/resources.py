@@ -70,8 +70,11 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
         address=ref.address, mode="data" if block.type == "data" else "managed",
         type=block.labels[0], name=block.labels[1], module=module.address, index=inst.key,
         values=values, unknown=unknown or None, sensitive=sensitive or None,
-        configured=frozenset([*(a for a in block.attrs if a not in META_ARGS), *nested.values,
-                              *nested.unknown, *constants]),
+        # An argument set to null is, for Terraform, an argument not set (`policy = null`,
+        # or a variable defaulting to null, is no inline policy).
+        configured=frozenset([*(a for a in block.attrs if a not in META_ARGS
+                                and not (a in values and values[a] is None)),
+                              *nested.values, *nested.unknown, *constants]),
         constants={k: v for k, v in constants.items() if not _has_unknown(v)},
         links=links, action="create", location=Location(file, line, module.loader.display), lines=lines,
         region=module.region_of(block), partial=partial,

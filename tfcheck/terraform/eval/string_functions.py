@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
+import re2
+
+from tfcheck.terraform.eval.budget import charge_string, check_string
 from tfcheck.terraform.eval.function_registry import Unsupported, register, to_int, to_list
 from tfcheck.terraform.eval.values import (
     ConvertError,
@@ -32,7 +36,15 @@ register("endswith", args=2)(lambda s, p: to_string(s).endswith(to_string(p)))
 register("strrev")(lambda s: to_string(s)[::-1])
 # Terraform's title upper-cases the first letter of every word (letters after a non-letter).
 register("title")(lambda s: re.sub(r"(?<![^\W\d_])([^\W\d_])", lambda m: m[1].upper(), to_string(s)))
-register("indent", args=2)(lambda n, s: to_string(s).replace("\n", "\n" + " " * to_int(n)))
+
+
+@register("indent", args=2)
+def _indent(n: Value, s: Value) -> str:
+    text, width = to_string(s), max(to_int(n), 0)
+    charge_string(len(text) + width * (text.count("\n") + 1))  # before building it
+    return text.replace("\n", "\n" + " " * width)
+
+
 register("split", args=2)(lambda sep, s: _split(to_string(sep), to_string(s)))
 register("join", args=(2, None))(
     lambda sep, *ls: to_string(sep).join(to_string(x) for y in ls for x in to_list(y))
@@ -113,61 +125,26 @@ def _format_one(value: Value, flags: str, width: str, precision: str | None, ver
 
 
 # --- regular expressions -------------------------------------------------------------------------
+# Terraform's regex functions are Go's regexp: RE2 syntax, matched in time linear in the text.
+# google-re2 is that engine: no pattern takes exponential time (Python's re backtracks), and
+# the syntax is Terraform's (no lookaround or backreferences, `$` only at the end of the text).
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # an invalid pattern is the configuration's error, not a log line
+_RE2_OPTIONS.max_mem = 32 << 20  # a compiled program beyond this is refused, not built
+
+
 @lru_cache(maxsize=256)
-def _regex(pattern: str) -> re.Pattern[str]:
-    if _backtracks(pattern):
-        raise Unsupported("a pattern Python's regex engine could take exponential time on")
-    # RE2 spellings Python lacks: (?<name>...) for (?P<name>...), \z for \Z.
-    pattern = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern).replace(r"\z", r"\Z")
+def _regex(pattern: str) -> Any:
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise Unsupported(str(exc)) from exc
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        message = exc.args[0] if exc.args else "invalid pattern"
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", "replace")
+        raise Unsupported(str(message)) from None
 
 
-def _backtracks(pattern: str) -> bool:
-    """Whether a repeated group repeats or alternates inside (`(a+)+`, `(a|aa)*`, `(x*y?){9}`).
-
-    Terraform matches with RE2, in linear time; Python backtracks, and on such a pattern can take
-    longer than anyone waits. A configuration is untrusted input, so those become unknown.
-    """
-    inner = [False]  # per open group: does something repeat or alternate in it?
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":  # a class: skip to its end (a leading ] or ^] is literal)
-            i += 2 if pattern.startswith("[^", i) else 1
-            i += 1 if pattern.startswith("]", i) else 0
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif c == "(":
-            inner.append(False)
-        elif c == ")" and len(inner) > 1:
-            repeats = inner.pop()
-            if repeats and _quantified(pattern, i + 1):
-                return True
-            inner[-1] = inner[-1] or repeats
-        elif c == "|" or c in "*+" or (c == "{" and _quantified(pattern, i)):
-            inner[-1] = True
-        i += 1
-    return False
-
-
-def _quantified(pattern: str, at: int) -> bool:
-    """A quantifier that repeats at `at`: *, + or {n,m} with m > 1 (not ?, not {0,1} or {1})."""
-    if pattern.startswith(("*", "+"), at):
-        return True
-    bounds = re.match(r"\{(\d*)(,?)(\d*)\}", pattern[at:at + 24])
-    if bounds is None:
-        return False
-    upper = bounds[3] or ("" if bounds[2] else bounds[1])
-    return not upper or int(upper) > 1
-
-
-def _groups(pattern: re.Pattern[str], match: re.Match[str]) -> Value:
+def _groups(pattern: Any, match: Any) -> Value:
     if pattern.groupindex:
         return {name: match[name] for name in pattern.groupindex}
     return list(match.groups()) if pattern.groups else match[0]
@@ -191,7 +168,7 @@ def _regexall(pattern: Value, text: Value) -> list[Value]:
 _GO_GROUP = re.compile(r"\$(?:\$|\{(\w+)\}|(\w+))")
 
 
-def _expand(template: str, match: re.Match[str]) -> str:
+def _expand(template: str, match: Any) -> str:
     """Go's regexp replacement: $1, ${1}, $name, ${name}; $$ is a dollar; a missing group is empty."""
 
     def group(ref: re.Match[str]) -> str:
@@ -211,5 +188,15 @@ def _expand(template: str, match: re.Match[str]) -> str:
 def _replace(text: Value, search: Value, replacement: Value) -> str:
     subject, needle, new = to_string(text), to_string(search), to_string(replacement)
     if len(needle) > 1 and needle.startswith("/") and needle.endswith("/"):
-        return _regex(needle[1:-1]).sub(lambda m: _expand(new, m), subject)
+        built = [len(subject)]
+
+        def expansion(match: Any) -> str:
+            text = _expand(new, match)
+            built[0] += len(text)
+            check_string(built[0])  # an empty match at every position multiplies the text
+            return text
+
+        return _regex(needle[1:-1]).sub(expansion, subject)
+    matches = subject.count(needle)  # an empty needle matches between every two characters
+    charge_string(len(subject) + matches * max(len(new) - len(needle), 0))
     return subject.replace(needle, new)

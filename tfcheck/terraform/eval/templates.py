@@ -14,6 +14,7 @@ from hcl2.rules.directives import TemplateForRule, TemplateForStartRule, Templat
 from hcl2.rules.strings import HeredocTrimTemplateRule, InterpolationRule, StringPartRule
 from hcl2.utils import SerializationContext, SerializationOptions, process_escape_sequences
 
+from tfcheck.terraform.eval.budget import charge_string
 from tfcheck.terraform.eval.values import (
     ConvertError,
     NeedKnown,
@@ -81,7 +82,10 @@ class Templates:
             return self.eval(items[0].expr)
         out: list[str] = []
         problem = self._render(items, out)
-        return "".join(out) if problem is None else Unknown(text(), error=problem.error)
+        charge_string(sum(map(len, out)))
+        # A template's result is a string, never null (Terraform refines it so).
+        return "".join(out) if problem is None else Unknown(text(), error=problem.error,
+                                                             not_null=True)
 
     def _render(self, items: list[Any], out: list[str]) -> Unknown | None:
         """Appends the template's text; returns what made it unknown, after reading every reference."""
@@ -92,6 +96,9 @@ class Templates:
                     out.append(item)
                 elif isinstance(item, _Part):
                     out.append(to_string(self.eval(item.expr)))
+                    # What each interpolation adds counts to the run's budget: a template that
+                    # loops over a large collection stops there (the whole text: _template).
+                    charge_string(len(out[-1]))
                 elif item.head.kind == "if":
                     condition = self.eval(item.head.expr)
                     if as_unknown(condition) is not None:

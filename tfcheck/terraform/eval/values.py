@@ -32,6 +32,10 @@ class Unknown:
     """Set when Terraform would reject the expression too (type error, missing key): what is wrong.
 
     try() and can() tell these apart from values that are merely not known until apply."""
+    not_null: bool = field(default=False, compare=False)
+    """Terraform's refinement: the value is not known, but it is known not to be null (a
+    jsonencode or template result, a function result, a managed resource's `id`): `x != null`
+    is then true before apply, as in a real plan."""
 
 
 @dataclass(frozen=True)

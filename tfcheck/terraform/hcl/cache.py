@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tfcheck import __version__
 from tfcheck.terraform.files import cache_directory, file_size_limit, max_file_size
-from tfcheck.terraform.hcl import cache_format, json_syntax, outline, parse, read
+from tfcheck.terraform.hcl import cache_format, heredoc, json_syntax, outline, parse, read
 from tfcheck.terraform.hcl.cache_format import FORMAT, Unsupported, decode, encode
 from tfcheck.terraform.hcl.parse import Block, hcl2_version, parser
 from tfcheck.terraform.hcl.read import parse_file
@@ -40,7 +40,7 @@ _DIGEST = 16
 PARALLEL_MIN_BYTES = 256 * 1024
 PARALLEL_MIN_FILES = 4
 # What a parse result depends on, besides the versions in the key.
-_PARSING_MODULES = (parse, read, json_syntax, outline, cache_format)
+_PARSING_MODULES = (parse, read, json_syntax, outline, cache_format, heredoc)
 
 
 def _code_hash() -> str:

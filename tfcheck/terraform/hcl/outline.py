@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tfcheck.terraform.hcl.heredoc import LONE_CR, OPENER, closing_line
+
 
 @dataclass(frozen=True)
 class Span:
@@ -38,7 +40,6 @@ _GAP = re.compile(r"(?:\s+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)  # between top-l
 _LINE_END = re.compile(r"[ \t]*(?:#[^\n]*|//[^\n]*)?(?:\r?\n|\Z)")
 _CODE = re.compile(r'["{}#/<]')  # what can change the brace depth, or hide a brace
 _IN_STRING = re.compile(r'["\\$%\n]')
-_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 
 
 def split_blocks(text: str) -> list[Span] | None:
@@ -139,12 +140,12 @@ def _string_end(text: str, at: int) -> int:
 
 def _heredoc_end(text: str, at: int) -> int:
     """The offset just past the marker line ending the heredoc that starts at `at`."""
-    opener = _HEREDOC.match(text, at)
+    opener = OPENER.match(text, at)
     if opener is None:
         raise _Unsplittable
-    marker = re.compile(r"^[ \t]*" + re.escape(opener.group(1)) + r"[ \t]*\r?$", re.M)
-    found = marker.search(text, opener.end())
-    if found is None:
+    # As Terraform: the first line that is the marker between white space ends it (heredoc.py).
+    found = closing_line(opener.group(1)).search(text, opener.end())
+    if found is None or LONE_CR.search(text, opener.end(), found.start()):
         raise _Unsplittable
     return found.end()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from lark.exceptions import (
 
 from tfcheck.errors import InputError
 from tfcheck.terraform.files import cache_directory
+from tfcheck.terraform.hcl.heredoc import grammar_terminals
 
 _LABEL_OPTIONS = SerializationOptions(strip_string_quotes=True)
 class Attr:
@@ -108,8 +110,20 @@ def parse_attributes(text: str, display: str) -> dict[str, Attr]:
 def parser() -> Lark:
     """python-hcl2's grammar without lark's position tracking on every node, which takes half of
     lark's parse: only blocks and attributes need a line (_mark_lines)."""
-    return Lark.open("hcl2.lark", parser="lalr", cache=_grammar_cache(), rel_to=hcl2_parser.__file__,
-                     propagate_positions=False, postlex=PostLexer())
+    return Lark(grammar(), parser="lalr", cache=_grammar_cache(), propagate_positions=False,
+                postlex=PostLexer())
+
+
+def grammar() -> str:
+    """python-hcl2's grammar, with heredocs ending where Terraform ends them (heredoc.py): its
+    own ending (only spaces and tabs before the marker, nothing after it) read every block after
+    `EOT  ` or a form feed before `EOT` as heredoc text, where Terraform reads blocks."""
+    text = (Path(hcl2_parser.__file__).parent / "hcl2.lark").read_text(encoding="utf-8")
+    for name, definition in grammar_terminals().items():
+        text, count = re.subn(rf"(?m)^{name} *:.*$", definition.replace("\\", "\\\\"), text)
+        if count != 1:  # a python-hcl2 release that renamed it: better no parser than a wrong one
+            raise RuntimeError(f"python-hcl2's grammar has no single {name} terminal")
+    return text
 
 
 def _grammar_cache() -> str | bool:

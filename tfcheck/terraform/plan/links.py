@@ -186,20 +186,18 @@ class LinkResolver:
         )
 
 
-def expression_refs(expressions: dict[str, Any]) -> dict[str, list[str]]:
-    """Attribute path -> references, including one level of nested blocks (`replica.0.kms_key_id`)."""
+def expression_refs(expressions: dict[str, Any], prefix: str = "") -> dict[str, list[str]]:
+    """Attribute path -> references, nested blocks included (`replica.0.kms_key_id`,
+    `statement.1.principals.0.identifiers`)."""
     out: dict[str, list[str]] = {}
     for attr, expr in expressions.items():
         if isinstance(expr, dict):
             refs = _refs(expr)
             if refs:
-                out[attr] = refs
-        elif isinstance(expr, list):
+                out[prefix + attr] = refs
+        elif isinstance(expr, list) and prefix.count(".") < 12:
             for i, block in enumerate(expr):
-                for sub, sub_expr in _as_dict(block).items():
-                    refs = _refs(_as_dict(sub_expr))
-                    if refs:
-                        out[f"{attr}.{i}.{sub}"] = refs
+                out.update(expression_refs(_as_dict(block), f"{prefix}{attr}.{i}."))
     return out
 
 

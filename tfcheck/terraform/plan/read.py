@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tfcheck.errors import InputError
-from tfcheck.model.graph import Graph
+from tfcheck.model.graph import Graph, Unchecked
 from tfcheck.model.resource import Resource
 from tfcheck.terraform.addresses import Key, arn_account, arn_region, module_segments
 from tfcheck.terraform.files import json_document, max_file_size, read_limited
@@ -49,14 +49,19 @@ def read_plan(path: str, keep: frozenset[str] | None = None) -> Any:
                 pass  # the reference parser below reports the error exactly
             else:
                 check_plan_shape(doc, name)
-                return doc
+                # Without resource_changes, planned_values (dropped by the slim reader) decide
+                # whether this is a plan that cannot be checked (build_graph).
+                if "resource_changes" in doc:
+                    return doc
         return _parse(text, name)
 
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """No cyclic garbage collection while building large data (JSON values, resources, parse
-    trees): each collection would walk every object built so far, for almost nothing."""
+    trees): each collection would walk every object built so far, for almost nothing. (Called
+    from Python, e.g. in tests, where launch.py has not switched the collector off; what the
+    switch is worth is measured there.)"""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -127,19 +132,75 @@ def build_graph(doc: dict[str, Any], name: str, keep: frozenset[str] | None = No
     with paused_gc():
         try:
             config = ConfigIndex(_obj(_obj(doc.get("configuration")).get("root_module")))
-            resources = _resources(doc, name, keep)
+            _refuse_unchecked_plan(doc, name, keep)
+            resources = _resources(doc, name, keep) if not _is_state(doc) else _state(doc, name, keep)
             resolver = LinkResolver(config, resources)
             regions = _provider_regions(doc)
             kept = [r for r in resources if isinstance(r, Resource)]
+            nulls = _null_variables(doc)
             for res in kept:
-                _link(res, config, resolver, regions)
+                _link(res, config, resolver, regions, nulls)
         except RecursionError:
             raise InputError("plan nested too deeply", name) from None
         owners, sources, callers = _owner_facts(doc, resources)
         del resources, resolver
         return Graph.build(kept, source=name, owner_accounts=frozenset(owners),
                            owner_sources=tuple(sources), caller_identity=frozenset(callers),
-                           loaded_types=keep)
+                           unchecked=_deferred(doc, name, keep), loaded_types=keep)
+
+
+def _is_state(doc: dict[str, Any]) -> bool:
+    """`terraform show -json` of a state (not of a plan): `values`, and no change at all."""
+    return (isinstance(doc.get("values"), dict) and "resource_changes" not in doc
+            and "planned_values" not in doc and "prior_state" not in doc)
+
+
+def _state(doc: dict[str, Any], name: str, keep: frozenset[str] | None) -> list[Resource | Stub]:
+    """A state's resources, checked as the state they are: everything exists and is known."""
+    out: dict[str, Resource | Stub] = {}
+    root = _obj(_obj(doc.get("values")).get("root_module"))
+    for module, res in _walk_state(root, ""):
+        _check_state_resource(res, "values", name)
+        out[res["address"]] = _resource(res, _obj(res.get("values")), None,
+                                        _sensitive(res.get("sensitive_values")), "no-op", keep, module)
+    return list(out.values())
+
+
+def _refuse_unchecked_plan(doc: dict[str, Any], name: str, keep: frozenset[str] | None) -> None:
+    """A plan whose planned_values hold resources the rules read, but no resource_changes:
+    what Terraform would do cannot be told (unknown values are not marked there), and passing
+    it would be passing what was not checked."""
+    if "resource_changes" in doc or "planned_values" not in doc:
+        return
+    root = _obj(_obj(doc.get("planned_values")).get("root_module"))
+    for _module, res in _walk_state(root, ""):
+        if isinstance(res.get("type"), str) and (keep is None or res["type"] in keep):
+            raise InputError("this plan has planned_values but no resource_changes, so what "
+                             f"Terraform would change (e.g. {res.get('address', res['type'])}) "
+                             "cannot be checked; give the full output of `terraform show -json "
+                             "PLANFILE`", name)
+
+
+def _deferred(doc: dict[str, Any], name: str, keep: frozenset[str] | None) -> tuple[Unchecked, ...]:
+    """Changes Terraform deferred to a later plan (deferred_changes, 1.9+): not in this plan,
+    so not checked, and said so."""
+    out = []
+    deferred = doc.get("deferred_changes")
+    for i, item in enumerate(deferred if isinstance(deferred, list) else []):
+        rc = _obj(item).get("resource_change")
+        rc = _obj(rc)
+        address, rtype = rc.get("address"), rc.get("type")
+        if not isinstance(address, str) or not isinstance(rtype, str):
+            raise InputError(f"deferred_changes[{i}].resource_change must have an address and "
+                             "a type", name)
+        if keep is not None and rtype not in keep:
+            continue
+        reason = _obj(item).get("reason")
+        why = f" ({reason})" if isinstance(reason, str) and reason else ""
+        out.append(Unchecked(address, f"Terraform deferred this change to a later plan{why}, so it "
+                             "is not in this plan", "Apply this plan, then check the next one: "
+                             "it will hold this change."))
+    return tuple(out)
 
 
 class Stub:
@@ -164,12 +225,22 @@ def _resources(doc: dict[str, Any], name: str, keep: frozenset[str] | None
     # Data sources read while planning appear only in prior_state.
     prior = _obj(_obj(doc.get("prior_state")).get("values")).get("root_module")
     for module, state_res in _walk_state(_obj(prior), ""):
-        addr = state_res.get("address")
-        if state_res.get("mode") == "data" and isinstance(addr, str) and addr not in out:
+        if state_res.get("mode") != "data":
+            continue
+        _check_state_resource(state_res, "prior_state", name)
+        addr = state_res["address"]
+        if addr not in out:
             out[addr] = _resource(state_res, _obj(state_res.get("values")), None,
                                   _sensitive(state_res.get("sensitive_values")), "read", keep,
                                   module)
     return list(out.values())
+
+
+def _check_state_resource(res: dict[str, Any], section: str, name: str) -> None:
+    for key in ("address", "type", "name"):
+        if not isinstance(res.get(key), str):
+            shown = res.get("address") if isinstance(res.get("address"), str) else "a resource"
+            raise InputError(f"{section}: {shown}: {key} must be a string", name)
 
 
 def _from_change(rc: Any, where: str, name: str, keep: frozenset[str] | None
@@ -235,13 +306,32 @@ def _sensitive(value: Any) -> Any:
 _segments = lru_cache(maxsize=1 << 16)(module_segments)
 
 
+def _null_variables(doc: dict[str, Any]) -> frozenset[str]:
+    """`var.X` of the root variables the plan gives the value null."""
+    return frozenset(f"var.{n}" for n, v in _obj(doc.get("variables")).items()
+                     if isinstance(v, dict) and "value" in v and v["value"] is None)
+
+
+def _is_null(expression: Any, root: bool, nulls: frozenset[str]) -> bool:
+    """Whether a configuration expression is null: a constant null, or (in the root module)
+    a root variable alone whose value is null."""
+    if not isinstance(expression, dict):
+        return False
+    if "constant_value" in expression:
+        return expression["constant_value"] is None
+    refs = expression.get("references")
+    return (root and isinstance(refs, list) and len(refs) == 1 and isinstance(refs[0], str)
+            and refs[0] in nulls)
+
+
 def _link(res: Resource, config: ConfigIndex, resolver: LinkResolver,
-          regions: dict[str, str]) -> None:
+          regions: dict[str, str], nulls: frozenset[str] = frozenset()) -> None:
     segs = _segments(res.module)
     kind = ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}"
     block = config.resource(tuple(n for n, _ in segs), kind)
     expressions = _obj(block.get("expressions"))
-    configured = set(expressions)
+    # `policy = null` (or a root variable that is null) is, for Terraform, `policy` not set.
+    configured = {a for a, e in expressions.items() if not _is_null(e, not segs, nulls)}
     for attr, blocks in expressions.items():
         for i, nested in enumerate(blocks if isinstance(blocks, list) else []):
             for sub, expr in _obj(nested).items():
@@ -260,8 +350,15 @@ def _link(res: Resource, config: ConfigIndex, resolver: LinkResolver,
 def _provider_regions(doc: dict[str, Any]) -> dict[str, str]:
     """provider_config key (`aws`, `aws.west`, `module.x:aws`) -> its region, when constant."""
     out: dict[str, str] = {}
+    variables = _obj(doc.get("variables"))
     for key, provider in _obj(_obj(doc.get("configuration")).get("provider_config")).items():
-        region = _obj(_obj(_obj(provider).get("expressions")).get("region")).get("constant_value")
+        expression = _obj(_obj(_obj(provider).get("expressions")).get("region"))
+        region = expression.get("constant_value")
+        references = expression.get("references")
+        if region is None and ":" not in key and isinstance(references, list) and len(references) == 1 \
+                and str(references[0]).startswith("var."):
+            # A root provider's `region = var.x`: the plan lists the variable's value.
+            region = _obj(variables.get(str(references[0])[4:])).get("value")
         if isinstance(region, str):
             out[key] = region
     return out
