@@ -21,6 +21,10 @@ CASES = [
     ("waiver-by-module-glob.sarif.json", ["fixtures/policy-tests/waiver-by-module-glob", "--config",
                                      "fixtures/policy-tests/waiver-by-module-glob/tfcheck.hcl",
                                      "--format", "sarif"]),
+    # Two roots (issue 17), end to end in every format: the counts agree (tests/test_roots.py).
+    *[(f"roots.{ext}", ["--recursive", "fixtures/roots", "--format", fmt]) for fmt, ext in [
+        ("text", "txt"), ("json", "json"), ("sarif", "sarif.json"), ("junit", "junit.xml"),
+        ("gitlab", "gitlab.json"), ("github", "github.txt"), ("markdown", "md")]],
 ]
 
 

@@ -25,8 +25,8 @@ def test_every_location_is_the_policy_line_of_its_resource(case: Path, mode: str
         line = (case / loc["file"]).read_text().splitlines()[loc["line"] - 1].strip()
         name = finding["address"].rsplit(".", 1)[-1].split("[")[0]
         # A finding points at the policy attribute of its resource, at a replica block of a
-        # secret, or at the resource block itself.
-        assert (line.startswith(("policy", "replica {"))
+        # secret (or the dynamic block that makes it), or at the resource block itself.
+        assert (line.startswith(("policy", "replica {", 'dynamic "replica" {'))
                 or (line.startswith("resource ") and f'"{name}"' in line)), \
             f"{finding['rule']} at {loc}: {line!r}"
 

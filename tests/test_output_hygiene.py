@@ -103,3 +103,20 @@ def test_structured_formats_keep_the_value_escaped(outputs: dict[str, str]) -> N
     assert "\\u202e" in outputs["json"] and "\\u009b" in outputs["sarif"]
     root = ET.fromstring(outputs["junit"])
     assert r"\x1b[2J \u202e \x9b" in "".join(root.itertext())
+
+
+SENSITIVE_TREE = Path(__file__).parent / "data" / "sensitive-map-keys"
+
+
+def test_sensitive_map_keys_and_a_sid_through_a_policy_document_appear_nowhere(cli, monkeypatch) -> None:
+    """A sensitive tags map (its keys, in a custom rule's match) and a sensitive Sid given to
+    data.aws_iam_policy_document: every format, no CANARY."""
+    monkeypatch.chdir(SENSITIVE_TREE)
+    monkeypatch.delenv("TFCHECK_CONFIG", raising=False)
+    for fmt in FORMATS:
+        result = cli(".", "--account-id", "111111111111", "--format", fmt, "--no-cache")
+        assert result.code == 1, result.err
+        assert "CANARY" not in result.out + result.err, fmt
+    text = cli(".", "--account-id", "111111111111", "--no-cache").out
+    assert "    no tags ($.tags.* matches at tags.(sensitive value))\n" in text
+    assert "allows any AWS principal (statement (sensitive value))" in text

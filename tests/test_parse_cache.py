@@ -113,7 +113,8 @@ def test_a_bad_entry_is_a_miss(cache: ParseCache, damage: str) -> None:
     again = parse_files(items, cache)  # parsed again, and the entries rewritten
     for (path, _, _), a, b in zip(items, expected, again, strict=True):
         _same_blocks(a, b, str(path))
-    assert all(cache.get(cache.key(p.read_bytes(), False), p.name, str(p)) is not None for p, _, _ in items)
+    assert all(cache.get(cache.key(p.read_bytes(), False), p.name, str(p), p.read_bytes()) is not None
+               for p, _, _ in items)
 
 
 def test_a_cache_that_cannot_be_written_is_no_cache(tmp_path: Path,

@@ -1,4 +1,4 @@
-"""JUnit XML: parses back, one case per rule and resource, failures exactly for blocking findings."""
+"""JUnit XML: parses back, one case per finding, failures exactly the blocking findings."""
 
 from __future__ import annotations
 
@@ -59,14 +59,18 @@ def test_outcomes_map_to_failure_skipped_and_system_out() -> None:
     assert case[("secret-policy-public", junit.NO_FINDINGS)].find("failure") is None
 
 
-def test_several_findings_on_one_resource_are_one_case() -> None:
+def test_each_finding_is_one_case_so_failures_count_blocking_findings() -> None:
+    # Issue 17: JUnit counted failing cases (rule + resource) where every other format counts
+    # findings: 6 failures where the text said 12 blocking. One case per finding agrees.
     findings = [Finding("principal-not-account-root", Severity.MEDIUM, "aws_p.q", f"Role {i}.", "Root.",
                         subject=str(i)) for i in range(3)]
     result = Result(tuple(Judged(f, Level.SOFT_MANDATORY, Outcome.BLOCKING) for f in findings))
-    cases = [c for c in parse(result).iter("testcase") if c.get("name") == "aws_p.q"]
-    assert len(cases) == 1
-    failure = cases[0].find("failure")
-    assert failure is not None and all(f"Role {i}." in (failure.text or "") for i in range(3))
+    root = parse(result)
+    cases = [c for c in root.iter("testcase") if c.get("name") == "aws_p.q"]
+    assert len(cases) == 3
+    assert {(c.find("failure").text or "").splitlines()[1] for c in cases} == {  # type: ignore[union-attr]
+        f"Role {i}." for i in range(3)}
+    assert root.get("failures") == "3" == str(result.count(Outcome.BLOCKING))
 
 
 def test_control_characters_cannot_break_the_xml() -> None:

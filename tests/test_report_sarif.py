@@ -38,9 +38,9 @@ def synthetic() -> Result:
                          location=Location("dir with space/x.tf", None, root="/abs/root"),
                          info=info("principal-not-account-root"))
     whole = Finding("owner-account-unknown", Severity.INFO, None, "Unknown owner.", "Pass one.",
-                    info=info("owner-account-unknown"))
+                    info=info("owner-account-unknown"), origin="plan.json")
     unlocated = Finding("cmk-unverifiable", Severity.INFO, "aws_p.z", "Cannot tell.", "Look.",
-                        info=info("cmk-unverifiable"))
+                        info=info("cmk-unverifiable"), origin="plan.json")
     judged = (Judged(blocking, Level.HARD_MANDATORY, Outcome.BLOCKING),
               Judged(overridden, Level.SOFT_MANDATORY, Outcome.OVERRIDDEN, "overridden: vendor pin"),
               Judged(whole, Level.ADVISORY, Outcome.ADVISORY),
@@ -99,11 +99,14 @@ def test_results_levels_locations_and_suppressions() -> None:
 
     assert blocking["level"] == "error"
     assert blocking["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "infra/main.tf"}, "region": {"startLine": 12}}
+        "artifactLocation": {"uri": "infra/main.tf", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 12}}
     assert blocking["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == 'aws_x.y["a|b"]'
     assert [r["id"] for r in blocking["relatedLocations"]] == [1, 2]
     assert blocking["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "infra/s.tf"
-    assert "physicalLocation" not in blocking["relatedLocations"][1]
+    # A related resource without a line is still placed somewhere GitHub accepts: the input.
+    assert blocking["relatedLocations"][1]["physicalLocation"] == {
+        "artifactLocation": {"uri": "stdin", "uriBaseId": "%SRCROOT%"}}
     assert "suppressions" not in blocking
     assert blocking["partialFingerprints"] == {"tfcheck/v1": synthetic().judged[0].finding.fingerprint}
     assert "Use a CMK." in blocking["message"]["text"]
@@ -115,10 +118,13 @@ def test_results_levels_locations_and_suppressions() -> None:
     assert physical == {"artifactLocation": {"uri": "file:///abs/root/dir%20with%20space/x.tf"}}
 
     assert whole["level"] == "note"
-    assert whole["locations"] == [{"logicalLocations": [{"name": "(whole configuration)",
-                                                          "kind": "module"}]}]
-    assert unlocated["locations"] == [{"logicalLocations": [{"fullyQualifiedName": "aws_p.z",
-                                                              "kind": "resource"}]}]
+    # Code scanning refuses the whole upload if one result lacks a physical location (issue 17):
+    # a finding without a .tf line is placed on the input it came from.
+    plan = {"artifactLocation": {"uri": "plan.json", "uriBaseId": "%SRCROOT%"}}
+    assert whole["locations"] == [{"physicalLocation": plan, "logicalLocations": [
+        {"name": "(whole configuration)", "kind": "module"}]}]
+    assert unlocated["locations"] == [{"physicalLocation": plan, "logicalLocations": [
+        {"fullyQualifiedName": "aws_p.z", "kind": "resource"}]}]
     assert run_["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"] == \
         "module.vendor was not analysed"
 

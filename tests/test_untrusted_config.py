@@ -139,3 +139,12 @@ def test_an_inline_ignore_with_a_bad_expiry_is_a_usage_error(tmp_path: Path, cli
     result = cli(".")
     assert (result.code, result.err) == (2, "tfcheck: error: ./main.tf:10: an inline ignore's expiry "
                                              "'someday' is not a date (YYYY-MM-DD)\n")
+
+
+def test_a_lowered_severity_and_a_baseline_are_shown(tmp_path: Path, cli, monkeypatch) -> None:
+    config = f'rule "{RULE}" {{\n  severity = "low"\n}}\n'
+    monkeypatch.chdir(_tree(tmp_path / "pr", config=config))
+    assert cli(".", "--write-baseline", "old.json").code == 0
+    out = cli(".", "--baseline", "old.json").out
+    assert f"  tfcheck.hcl:1: rule {RULE} severity lowered from high to low\n" in out
+    assert "  old.json: baseline old.json lets 1 finding through as baselined\n" in out

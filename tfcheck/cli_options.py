@@ -16,6 +16,7 @@ import typer
 from tfcheck.engine import Options
 from tfcheck.errors import ConfigError, TfcheckError
 from tfcheck.report import REPORTERS
+from tfcheck.report.text import Style
 from tfcheck.terraform.files import parse_size
 from tfcheck.writes import refuse_inputs
 
@@ -27,6 +28,13 @@ class CheckRequest:
     options: Options
     outputs: tuple[tuple[str, Path], ...]
     """--output FORMAT=PATH pairs, checked before the run so a typo costs nothing."""
+    soft_fail: bool = False
+    """--soft-fail: blocking findings are reported, and the exit code is 0."""
+    style: Style = Style()
+    """The text report's --quiet, --compact and --verbose (colour is decided where it prints)."""
+
+    def exit_code(self, code: int) -> int:
+        return 0 if self.soft_fail and code == 1 else code
 
 
 _OPTIONS: list[tuple[str, Any, Any]] = [
@@ -34,36 +42,70 @@ _OPTIONS: list[tuple[str, Any, Any]] = [
         help="Plan JSON files (`-` for stdin, from `terraform show -json PLANFILE`) or Terraform "
              "directories.")], inspect.Parameter.empty),
     ("account_id", Annotated[list[str] | None, typer.Option(
-        "--account-id", help="An account that is yours (repeatable); else taken from the plan.")], None),
+        "--account-id", envvar="TFCHECK_ACCOUNT_ID",
+        help="An account that is yours (repeatable); else taken from the plan.")], None),
     ("output", Annotated[list[str] | None, typer.Option(
-        "--output", "-o", metavar="FORMAT=PATH",
+        "--output", "-o", envvar="TFCHECK_OUTPUT", metavar="FORMAT=PATH",
         help="Also write the report in FORMAT to PATH (repeatable), e.g. sarif=tfcheck.sarif.")], None),
     ("override", Annotated[list[str] | None, typer.Option(
-        "--override", help="Let a soft-mandatory rule's findings pass (repeatable).")], None),
+        "--override", envvar="TFCHECK_OVERRIDE",
+        help="Let a soft-mandatory rule's findings pass (repeatable).")], None),
     ("override_reason", Annotated[str, typer.Option(
-        "--override-reason", help="Why the overrides are acceptable; shown in reports.")], ""),
+        "--override-reason", envvar="TFCHECK_OVERRIDE_REASON",
+        help="Why the overrides are acceptable; shown in reports.")], ""),
     ("source", Annotated[str | None, typer.Option(
-        "--source", help="The HCL directory of a plan (default: the plan file's directory).")], None),
+        "--source", envvar="TFCHECK_SOURCE",
+        help="The HCL directory of a plan (default: the plan file's directory).")], None),
     ("no_source", Annotated[bool, typer.Option(
-        "--no-source", help="Read only the plan, not its HCL (no file:line locations).")], False),
+        "--no-source", envvar="TFCHECK_NO_SOURCE",
+        help="Read only the plan, not its HCL (no file:line locations).")], False),
     ("var_file", Annotated[list[str] | None, typer.Option(
-        "--var-file", help="A .tfvars file for a directory input (repeatable).")], None),
+        "--var-file", envvar="TFCHECK_VAR_FILE",
+        help="A .tfvars file for a directory input (repeatable).")], None),
     ("var", Annotated[list[str] | None, typer.Option(
-        "--var", help="NAME=VALUE for a directory input's variable (repeatable).")], None),
+        "--var", envvar="TFCHECK_VAR",
+        help="NAME=VALUE for a directory input's variable (repeatable).")], None),
+    ("workspace", Annotated[str | None, typer.Option(
+        "--workspace", help="terraform.workspace of a directory input (default: $TF_WORKSPACE, "
+                            "else default).")], None),
     ("config", Annotated[str | None, typer.Option(
         "--config", help="tfcheck.hcl to use (default: ./tfcheck.hcl, else one in a scanned root).")],
      None),
     ("baseline", Annotated[str | None, typer.Option(
-        "--baseline", help="Findings recorded in this file are reported as baselined, not blocking.")],
+        "--baseline", envvar="TFCHECK_BASELINE",
+        help="Findings recorded in this file are reported as baselined, not blocking.")],
      None),
     ("write_baseline", Annotated[str | None, typer.Option(
-        "--write-baseline", help="Record every current finding in this file (and baseline them).")],
+        "--write-baseline", envvar="TFCHECK_WRITE_BASELINE",
+        help="Record every current finding in this file (and baseline them).")],
      None),
     ("no_cache", Annotated[bool, typer.Option(
-        "--no-cache", help="Parse every .tf file again (no HCL parse cache in ~/.cache/tfcheck).")],
+        "--no-cache", envvar="TFCHECK_NO_CACHE",
+        help="Parse every .tf file again (no HCL parse cache in ~/.cache/tfcheck).")],
      False),
+    ("recursive", Annotated[bool, typer.Option(
+        "--recursive", "-r", envvar="TFCHECK_RECURSIVE",
+        help="Check every root module below each directory input (folders with .tf files that no "
+             "other folder calls as a module; a plan.json beside one is read with it).")], False),
+    ("rule", Annotated[list[str] | None, typer.Option(
+        "--rule", envvar="TFCHECK_RULE", metavar="RULE",
+        help="Run only this rule (repeatable; also `rules = [...]` in tfcheck.hcl).")], None),
+    ("skip_rule", Annotated[list[str] | None, typer.Option(
+        "--skip-rule", envvar="TFCHECK_SKIP_RULE", metavar="RULE",
+        help="Do not run this rule (repeatable; also `skip_rules = [...]` in tfcheck.hcl).")], None),
+    ("soft_fail", Annotated[bool, typer.Option(
+        "--soft-fail", envvar="TFCHECK_SOFT_FAIL",
+        help="Report blocking findings but exit 0 (input and usage errors still exit 2).")], False),
+    ("quiet", Annotated[bool, typer.Option(
+        "--quiet", "-q", envvar="TFCHECK_QUIET",
+        help="Text output: only blocking findings and the summary.")], False),
+    ("compact", Annotated[bool, typer.Option(
+        "--compact", envvar="TFCHECK_COMPACT", help="Text output: one line per finding.")], False),
+    ("verbose", Annotated[bool, typer.Option(
+        "--verbose", envvar="TFCHECK_VERBOSE",
+        help="Text output: waived and baselined findings in full (else only counted).")], False),
     ("max_file_size", Annotated[str, typer.Option(
-        "--max-file-size", metavar="SIZE",
+        "--max-file-size", envvar="TFCHECK_MAX_FILE_SIZE", metavar="SIZE",
         help="Refuse a plan or other input file larger than this, e.g. 200MB, 1GiB or bytes "
              "(.tf files are also capped at 20 MiB).")], "512MiB"),
 ]
@@ -100,9 +142,12 @@ def check_options(command: Callable[..., None]) -> Callable[..., None]:
 
 def _request(*, inputs: list[str], account_id: list[str] | None, output: list[str] | None,
              override: list[str] | None, override_reason: str, source: str | None, no_source: bool,
-             var_file: list[str] | None, var: list[str] | None, config: str | None,
+             var_file: list[str] | None, var: list[str] | None, workspace: str | None,
+             config: str | None,
              baseline: str | None, write_baseline: str | None, no_cache: bool,
-             max_file_size: str) -> CheckRequest:
+             max_file_size: str, recursive: bool, rule: list[str] | None,
+             skip_rule: list[str] | None, soft_fail: bool, quiet: bool, compact: bool,
+             verbose: bool) -> CheckRequest:
     if override and not override_reason.strip():
         raise ConfigError("--override needs --override-reason TEXT (it is shown in every report)")
     options = Options(inputs=inputs, account_ids=account_id or [],
@@ -110,7 +155,8 @@ def _request(*, inputs: list[str], account_id: list[str] | None, output: list[st
                       source=source, use_source=not no_source, var_files=var_file or [],
                       variables=var or [], config=config, baseline=baseline,
                       write_baseline=write_baseline, use_cache=not no_cache,
-                      max_file_size=parse_size(max_file_size))
+                      max_file_size=parse_size(max_file_size), recursive=recursive,
+                      only_rules=rule or [], skip_rules=skip_rule or [], workspace=workspace)
     outputs = parse_outputs(output)
     # A report is never written over what this run reads (the plan, a .tf file, the config).
     # The baseline may be refreshed in place (--baseline F --write-baseline F); a report may not.
@@ -119,7 +165,8 @@ def _request(*, inputs: list[str], account_id: list[str] | None, output: list[st
     if write_baseline:
         refuse_inputs([("--write-baseline", write_baseline), *written], inputs,
                       [*(var_file or []), config])
-    return CheckRequest(options, outputs)
+    return CheckRequest(options, outputs, soft_fail,
+                        Style(quiet=quiet, compact=compact, verbose=verbose))
 
 
 def parse_outputs(values: list[str] | None) -> tuple[tuple[str, Path], ...]:

@@ -60,11 +60,20 @@ class CustomRuleSpec:
 class Waiver:
     rule: str
     address: str
-    """A glob over full instance addresses (`module.vendor.*`)."""
+    """A pattern over full instance addresses (`module.vendor.*`): only `*` and `?` are wildcards."""
     reason: str
     expires: dt.date | None
     file: str
     line: int
+    root: str | None = None
+    """The root module it applies to (a pattern over root paths), or every root when None."""
+
+    def matches(self, rule: str, address: str | None, root: str) -> bool:
+        """Whether this waiver covers a finding of `rule` on `address` in `root`."""
+        from tfcheck.address_glob import address_matches
+
+        return (rule == self.rule and address_matches(self.address, address or "")
+                and (self.root is None or address_matches(self.root.rstrip("/"), root)))
 
 
 class InlineAllow(str, Enum):
@@ -114,12 +123,13 @@ def find_config(explicit: str | None, roots: list[Path]) -> Path | None:
         if not path.is_file():
             raise ConfigError("no such configuration file", explicit)
         return path
-    for folder in [Path(), *roots]:
-        if (folder / CONFIG_NAME).is_file():
-            from tfcheck.terraform.confine import confined
+    from tfcheck.terraform.confine import confined, refuse_special, special
 
+    for folder in [Path(), *roots]:
+        if (folder / CONFIG_NAME).is_file() or special(folder / CONFIG_NAME):
             # Found in the tree under review: a link must not make it read a file from elsewhere.
             confined(folder / CONFIG_NAME, folder, str(folder / CONFIG_NAME))
+            refuse_special(folder / CONFIG_NAME, str(folder / CONFIG_NAME))
             return folder / CONFIG_NAME
     return None
 
@@ -153,13 +163,17 @@ class _Reader:
     def read(self, attrs: dict[str, Attr], blocks: list[Block]) -> Config:
         owners: tuple[str, ...] = ()
         trusted: tuple[str, ...] = ()
+        selection: dict[str, Attr] = {}
         for name, attr in attrs.items():
+            if name in ("rules", "skip_rules"):
+                selection[name] = attr  # applied once every rule block is known
+                continue
             if name == "organization_id":
                 # It was accepted once and meant nothing: say so rather than let it seem to work.
                 raise self.fail(attr.line, "organization_id is not a setting: tfcheck reads "
                                            "aws:PrincipalOrgID conditions from the policies themselves")
-            raise self.fail(attr.line, f"unknown setting {name!r} (expected accounts, rule and "
-                                       "waiver blocks)")
+            raise self.fail(attr.line, f"unknown setting {name!r} (expected rules, skip_rules, and "
+                                       "accounts, rule and waiver blocks)")
         rules: dict[str, RuleSettings] = {}
         custom: list[CustomRuleSpec] = []
         waivers: list[Waiver] = []
@@ -201,11 +215,32 @@ class _Reader:
                 raise self.fail(block.line, f"unknown block {block.type!r} (expected accounts, rule, "
                                             "waiver or inline_ignores)")
         known = self.builtin | {c.id for c in custom}
+        rules, custom = self._select(selection, known, rules, custom)
         for waiver in waivers:
             if waiver.rule not in known:
                 raise self.fail(waiver.line, f"waiver: no rule {waiver.rule!r} (see `tfcheck rules`)")
         return Config(self.file, owners, trusted, rules, tuple(custom), tuple(waivers), inline,
                       lines=lines)
+
+    def _select(self, selection: dict[str, Attr], known: set[str], rules: dict[str, RuleSettings],
+                custom: list[CustomRuleSpec]) -> tuple[dict[str, RuleSettings], list[CustomRuleSpec]]:
+        """`rules = [...]` runs only those; `skip_rules = [...]` turns those off. Either is a rule
+        disabled at that line, so the governance section of every report shows it."""
+        off: dict[str, int] = {}
+        for name, attr in selection.items():
+            ids = self._strings(attr)
+            for rule_id in ids:
+                if rule_id not in known:
+                    raise self.fail(attr.line, f"{name}: no rule {rule_id!r} (see `tfcheck rules`)")
+            chosen = set(ids) if name == "skip_rules" else known - set(ids)
+            off.update({rule_id: attr.line for rule_id in chosen})
+        rules = dict(rules)
+        for rule_id, line in off.items():
+            if rule_id in self.builtin:
+                rules[rule_id] = replace(rules.get(rule_id, RuleSettings()), enabled=False, line=line)
+        custom = [replace(c, settings=replace(c.settings, enabled=False, line=off[c.id]))
+                  if c.id in off else c for c in custom]
+        return rules, custom
 
     def _inline(self, block: Block) -> InlinePolicy:
         self._only(block, {"allow", "require_expiry"})
@@ -298,7 +333,7 @@ class _Reader:
             {k: block.attrs[k].line for k in ("require", "forbid", "where") if k in block.attrs})
 
     def _waiver(self, block: Block) -> Waiver:
-        self._only(block, {"rule", "address", "reason", "expires"})
+        self._only(block, {"rule", "address", "reason", "expires", "root"})
         for name in ("rule", "address", "reason"):
             if name not in block.attrs:
                 raise self.fail(block.line, f"waiver needs {name}")
@@ -310,5 +345,6 @@ class _Reader:
                 expires = dt.date.fromisoformat(text)
             except ValueError:
                 raise self.fail(attr.line, f"expires {text!r}: expected a date, YYYY-MM-DD") from None
+        root = self._string(block.attrs["root"]) if "root" in block.attrs else None
         return Waiver(self._string(block.attrs["rule"]), self._string(block.attrs["address"]),
-                      self._string(block.attrs["reason"]), expires, self.file, block.line)
+                      self._string(block.attrs["reason"]), expires, self.file, block.line, root)

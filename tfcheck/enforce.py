@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -52,6 +51,10 @@ class Result:
     """The rules that ran (built-in and custom, disabled ones left out), as configured."""
     governance: tuple[Decision, ...] = ()
     """The configuration that applied and what it (or an inline ignore) let through."""
+    roots: tuple[str, ...] = ()
+    """The root modules checked, as findings name them (empty in a run of one root)."""
+    checkout_path: str = ""
+    """The working directory inside the repository ("" at its top): SARIF paths start there."""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for j in self.judged if j.outcome is outcome)
@@ -85,8 +88,9 @@ def check_overrides(overrides: Iterable[str], levels: Mapping[str, Level]) -> No
                               f"this one is {levels[rule_id].value}")
 
 
-def judge(findings: Iterable[Finding], *, owner_known: bool,
-          enforcement: Enforcement) -> tuple[tuple[Judged, ...], tuple[str, ...]]:
+def judge(findings: Iterable[Finding], *, owner_known: bool, enforcement: Enforcement,
+          unknown_owner_roots: frozenset[str] = frozenset()
+          ) -> tuple[tuple[Judged, ...], tuple[str, ...]]:
     """Every finding with its outcome (worst first, then by address), and notes about waivers."""
     out: list[Judged] = []
     used: set[Waiver] = set()
@@ -101,7 +105,8 @@ def judge(findings: Iterable[Finding], *, owner_known: bool,
             outcome, note = Outcome.ADVISORY, ""
         elif f.uncertain:
             outcome, note = Outcome.ADVISORY, f"advisory because it depends on {f.uncertain}"
-        elif f.needs_owner and not owner_known:
+        elif f.needs_owner and (f.root in unknown_owner_roots if unknown_owner_roots
+                                else not owner_known):
             outcome, note = Outcome.ADVISORY, "advisory because the owner account is unknown"
         elif level is Level.SOFT_MANDATORY and f.rule in enforcement.overrides:
             reason = enforcement.overrides[f.rule]
@@ -121,7 +126,7 @@ def _waiver_for(f: Finding, enforcement: Enforcement, used: set[Waiver]) -> str 
     if f.fingerprint in enforcement.inline:
         return f"{enforcement.inline[f.fingerprint]} (inline tfcheck:ignore)"
     for waiver in enforcement.waivers:
-        if waiver.rule == f.rule and fnmatch.fnmatchcase(f.address or "", waiver.address):
+        if waiver.matches(f.rule, f.address, f.root):
             used.add(waiver)
             if waiver.expires is None or waiver.expires >= enforcement.today:
                 until = f", until {waiver.expires.isoformat()}" if waiver.expires else ""

@@ -17,6 +17,7 @@ from tfcheck.errors import ConfigError
 from tfcheck.findings import Finding, RuleInfo
 from tfcheck.model.graph import Graph
 from tfcheck.redact import redact, sensitive_strings
+from tfcheck.roots import Root, repository_prefix, resolve
 from tfcheck.rules import ALL_RULES
 from tfcheck.terraform import ReadOptions, read
 from tfcheck.terraform.files import DEFAULT_MAX_FILE_SIZE, file_size_limit
@@ -47,6 +48,16 @@ class Options:
     """Use the HCL parse cache (--no-cache turns it off)."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     """--max-file-size: no input file larger than this is read (inputs.files.read_limited)."""
+    workspace: str | None = None
+    """--workspace: `terraform.workspace` of a directory input (else TF_WORKSPACE, "default")."""
+    recursive: bool = False
+    """--recursive: every root module below a directory input is checked on its own."""
+    only_rules: Sequence[str] = ()
+    """--rule: run only these rules (with the configuration's own selection)."""
+    skip_rules: Sequence[str] = ()
+    """--skip-rule: do not run these rules."""
+    config_search: bool = True
+    """False: read only `config`, never a tfcheck.hcl found around (`tfcheck test` cases)."""
 
 
 def run(options: Options) -> Result:
@@ -58,14 +69,23 @@ def _check(options: Options) -> Result:
     for account in options.account_ids:
         if not _ACCOUNT.match(account):
             raise ConfigError(f"--account-id {account!r}: an AWS account id is 12 digits")
-    config = load_config(find_config(options.config, _roots(options.inputs)),
-                         {r.id for r in ALL_RULES}, given=given_config(options.config) is not None)
-    rules = [r() for r in ALL_RULES if config.rules.get(r.id, RuleSettings()).enabled]
+    roots, notes = resolve(options.inputs, options.recursive)
+    notes += _input_notes(options, roots)
+    if options.config_search:
+        config = load_config(find_config(options.config, _roots([r.input for r in roots])),
+                             {r.id for r in ALL_RULES}, given=given_config(options.config) is not None)
+    else:
+        config = load_config(Path(options.config) if options.config else None,
+                             {r.id for r in ALL_RULES}, given=True)
+    chosen = _chosen(options, {r.id for r in ALL_RULES} | {c.id for c in config.custom})
+    rules = [r() for r in ALL_RULES
+             if config.rules.get(r.id, RuleSettings()).enabled and r.id in chosen]
     custom = []
-    if any(spec.settings.enabled for spec in config.custom):
+    if any(spec.settings.enabled and spec.id in chosen for spec in config.custom):
         from tfcheck.rules.custom import compile_rule  # jsonpath-ng: only for custom rules
 
-        custom = [compile_rule(spec) for spec in config.custom if spec.settings.enabled]
+        custom = [compile_rule(spec) for spec in config.custom
+                  if spec.settings.enabled and spec.id in chosen]
     # A plan is read for the types the rules read: the built-in ones and the custom rules'.
     keep = READ_TYPES.union(*(c.spec.resource_types for c in custom))
     levels = {r.id: config.rules.get(r.id, RuleSettings()).level or r.level for r in ALL_RULES}
@@ -73,27 +93,39 @@ def _check(options: Options) -> Result:
     check_overrides(options.overrides, levels)
     infos = {info.id: _in_force(info, config.rules.get(info.id, RuleSettings()))
              for info in [*(r.info() for r in rules), *(c.info() for c in custom)]}
-    extra = frozenset([*options.account_ids, *config.owners])
-    owners = {a: f"{a} (--account-id)" for a in options.account_ids}
-    owners.update({a: f"{a} ({config.file})" for a in config.owners if a not in owners})
+    # Owner accounts said outright replace what the input suggests (--account-id before the
+    # configuration's accounts.owner): every account some provider assumes a role into is not
+    # "yours", and a pipeline that names its account must not have it widened.
+    given = list(options.account_ids) or list(config.owners)
+    extra = frozenset(given)
+    owners = {a: f"{a} ({'--account-id' if options.account_ids else config.file})" for a in given}
     findings: list[Finding] = []
     matches: list[tuple[Ignore, Finding]] = []
-    owner_known, secret_count = True, 0
-    notes: list[str] = []
+    unknown_owner: set[str] = set()
+    secret_count = 0
     secrets: set[str] = set()
-    for path in options.inputs:
-        graph = read(path, ReadOptions(options.account_ids, options.var_files, options.variables,
-                                       options.source, options.use_source, options.use_cache, keep))
-        notes += graph.notes
+    for root in roots:
+        graph = read(root.input, ReadOptions(options.account_ids, options.var_files,
+                                             options.variables, options.source, options.use_source,
+                                             options.use_cache, keep, options.workspace))
+        notes += [f"{root.name}: {note}" if root.name else note for note in graph.notes]
         secrets |= sensitive_strings(graph)
+        if extra:  # owners said outright replace what the input suggests
+            graph = replace(graph, owner_accounts=extra)
+        # Each root has its own owner accounts: what one root proves says nothing of another.
         facts = build_facts(graph, extra, frozenset(config.trusted))
-        for source in graph.owner_sources:
-            owners.setdefault(source.split(" ", 1)[0], source)
-        owner_known = owner_known and facts.owner_known
+        for source in () if extra else graph.owner_sources:
+            account = source.split(" ", 1)[0]
+            owners.setdefault(f"{account} {root.name}" if root.name else account,
+                              f"{source} in {root.name}" if root.name else source)
+        if not facts.owner_known:
+            unknown_owner.add(root.name)
         secret_count += len({sf.secret.address for sf in facts.secrets if sf.secret})
         found = [f for rule in rules for f in rule.check(facts)]
         found += [f for rule in custom for f in rule.check(graph)]
-        found = [replace(f, severity=infos[f.rule].severity, info=infos[f.rule]) for f in found]
+        found = [replace(f, severity=infos[f.rule].severity, info=infos[f.rule], root=root.name,
+                         origin=f.location.path if f.location else root.anchor)
+                 for f in found]
         matches += _inline_ignores(graph, found, set(levels))
         findings += found
     baseline = read_baseline(options.baseline) if options.baseline else frozenset()
@@ -103,20 +135,49 @@ def _check(options: Options) -> Result:
     today = options.today or dt.date.today()
     inline, decisions = governance.inline_ignores(matches, levels, config, today)
     enforcement = Enforcement(levels, options.overrides, config.waivers, inline, baseline, today)
-    judged, waiver_notes = judge(findings, owner_known=owner_known, enforcement=enforcement)
+    judged, waiver_notes = judge(findings, owner_known=not unknown_owner, enforcement=enforcement,
+                                 unknown_owner_roots=frozenset(unknown_owner))
     waived = [j.finding for j in judged if j.outcome is Outcome.WAIVED]
-    decisions += governance.from_config(config, {r.id: r.level for r in ALL_RULES})
+    decisions += governance.from_config(config, {r.id: r.level for r in ALL_RULES},
+                                        {r.id: r.severity for r in ALL_RULES})
+    decisions += governance.baselined(options.baseline, sum(
+        1 for j in judged if j.outcome is Outcome.BASELINED))
     decisions += governance.waivers_used(config, waived, inline)
     result = Result(judged, tuple(options.inputs), tuple(owners[a] for a in sorted(owners)),
                     secret_count, dict(options.overrides),
                     tuple(dict.fromkeys([*notes, *waiver_notes])), tuple(infos.values()),
-                    governance.ordered(decisions))
+                    governance.ordered(decisions), tuple(r.name for r in roots if r.name),
+                    repository_prefix())
     return redact(result, secrets)
 
 
 def _in_force(info: RuleInfo, settings: RuleSettings) -> RuleInfo:
     """A rule's metadata with the severity and level tfcheck.hcl sets for it."""
     return replace(info, severity=settings.severity or info.severity, level=settings.level or info.level)
+
+
+def _chosen(options: Options, known: set[str]) -> set[str]:
+    """The rules --rule and --skip-rule leave to run (every rule when neither is given)."""
+    for rule_id in [*options.only_rules, *options.skip_rules]:
+        if rule_id not in known:
+            flag = "--rule" if rule_id in options.only_rules else "--skip-rule"
+            raise ConfigError(f"{flag} {rule_id}: no such rule (see `tfcheck rules`)")
+    chosen = set(options.only_rules) if options.only_rules else set(known)
+    return chosen - set(options.skip_rules)
+
+
+def _input_notes(options: Options, roots: Sequence[Root]) -> list[str]:
+    """What an input does not use, said rather than left silent."""
+    notes = []
+    plans = [r.input for r in roots if r.input == "-" or not Path(r.input).is_dir()]
+    if "-" in plans and options.use_source and options.source is None:
+        notes.append("the plan read from stdin has no .tf source beside it: findings have no "
+                     "file:line (pass --source DIR, or the plan as a file in its root module)")
+    if plans and (options.var_files or options.variables):
+        notes.append(f"--var-file and --var apply to Terraform directories; the plan "
+                     f"{', '.join(plans)} holds its variables' values already and was read "
+                     "without them")
+    return notes
 
 
 def _roots(inputs: Sequence[str]) -> list[Path]:

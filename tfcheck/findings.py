@@ -108,6 +108,11 @@ class Finding:
     """One concrete request that shows the finding (the JSON report's `witness`)."""
     info: RuleInfo = field(default=None, compare=False)  # type: ignore[assignment]
     """The rule's metadata; a finding built without it gets the bare id as title."""
+    root: str = ""
+    """The root module it was found in, in a run of several roots ("" in a run of one root)."""
+    origin: str = field(default="", compare=False)
+    """The input file it came from (a plan, or a .tf file of its root): where formats that need a
+    file place a finding without a source line."""
 
     def __post_init__(self) -> None:
         if self.info is None:
@@ -115,9 +120,11 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable across runs, reordering and line moves: rule + address + subject."""
-        raw = "\x1f".join((self.rule, self.address or "", self.subject))
+        """Stable across runs, reordering and line moves: rule + address + subject, and the root
+        in a run of several roots (a run of one root keeps the fingerprints it always had)."""
+        parts = (self.rule, self.address or "", self.subject) + ((self.root,) if self.root else ())
+        raw = "\x1f".join(parts)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
-    def sort_key(self) -> tuple[str, str, str, str]:
-        return (self.address or "", self.rule, self.subject, self.message)
+    def sort_key(self) -> tuple[str, str, str, str, str]:
+        return (self.root, self.address or "", self.rule, self.subject, self.message)

@@ -8,13 +8,12 @@ with its file and line, in every output format.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tfcheck.config import Config, InlineAllow
-from tfcheck.findings import Finding, Level
+from tfcheck.findings import Finding, Level, Severity
 from tfcheck.terraform.hcl.ignores import Ignore
 
 _STRENGTH = {Level.ADVISORY: 0, Level.SOFT_MANDATORY: 1, Level.HARD_MANDATORY: 2}
@@ -42,7 +41,8 @@ class Decision:
         return f"{self.where}: {self.text}" if self.file else self.text
 
 
-def from_config(config: Config, defaults: Mapping[str, Level]) -> list[Decision]:
+def from_config(config: Config, defaults: Mapping[str, Level],
+                severities: Mapping[str, Severity] | None = None) -> list[Decision]:
     """The configuration file itself, and each setting in it that can let a finding through."""
     if config.file is None:
         return []
@@ -62,6 +62,10 @@ def from_config(config: Config, defaults: Mapping[str, Level]) -> list[Decision]
         elif settings.level and default and _STRENGTH[settings.level] < _STRENGTH[default]:
             out.append(Decision("level-lowered", f"rule {rule_id} lowered from {default.value} to "
                                 f"{settings.level.value}", f, settings.line, rule_id))
+        usual = (severities or {}).get(rule_id)
+        if settings.enabled and settings.severity and usual and settings.severity.rank > usual.rank:
+            out.append(Decision("severity-lowered", f"rule {rule_id} severity lowered from "
+                                f"{usual.value} to {settings.severity.value}", f, settings.line, rule_id))
     if config.inline.line:
         expiry = ", each with an expiry" if config.inline.require_expiry else ""
         out.append(Decision("inline-policy", f"inline ignores may waive: {config.inline.allow.value}"
@@ -69,13 +73,20 @@ def from_config(config: Config, defaults: Mapping[str, Level]) -> list[Decision]
     return out
 
 
+def baselined(path: str | None, count: int) -> list[Decision]:
+    """A baseline lets old findings through: which file, and how many it let through."""
+    if path is None:
+        return []
+    return [Decision("baseline", f"baseline {path} lets {count} finding{'s' if count != 1 else ''} "
+                     "through as baselined", path)]
+
+
 def waivers_used(config: Config, waived: Iterable[Finding], inline: Mapping[str, str]) -> list[Decision]:
     """Each tfcheck.hcl waiver with the findings it waived."""
     out = []
     for w in config.waivers:
         hit = sorted(f.address or "(whole configuration)" for f in waived
-                     if f.fingerprint not in inline and f.rule == w.rule
-                     and fnmatch.fnmatchcase(f.address or "", w.address))
+                     if f.fingerprint not in inline and w.matches(f.rule, f.address, f.root))
         if hit:
             out.append(Decision("waiver", f"waiver of {w.rule} waives {', '.join(dict.fromkeys(hit))}: "
                                 f"{w.reason}", w.file, w.line, w.rule))

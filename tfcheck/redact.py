@@ -48,18 +48,22 @@ def _marked(value: Any, marks: Any) -> Iterator[Any]:
             yield from _marked(item, mark)
 
 
-def _leaves(value: Any) -> Iterator[str]:
+def _leaves(value: Any, keys: bool = True) -> Iterator[str]:
+    """The strings of a sensitive value: its map keys too (a sensitive tags map hides its tag
+    names), but not a policy document's, which are IAM's vocabulary (Statement, StringEquals)."""
     if isinstance(value, dict):
         for key, item in value.items():
+            if keys and isinstance(key, str):
+                yield key
             if key not in _PUBLIC_KEYS:
-                yield from _leaves(item)
+                yield from _leaves(item, keys)
     elif isinstance(value, list):
         for item in value:
-            yield from _leaves(item)
+            yield from _leaves(item, keys)
     elif isinstance(value, str):
         if value.lstrip().startswith(("{", "[")):
             with contextlib.suppress(ValueError, RecursionError):
-                yield from _leaves(json.loads(value))
+                yield from _leaves(json.loads(value), keys=False)
                 return
         yield value
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from tfcheck.engine import Options, run
 from tfcheck.errors import ConfigError, InputError, TfcheckError
 from tfcheck.terraform.eval.expressions import Unknown, evaluate
 from tfcheck.terraform.eval.scope import ModuleScope
+from tfcheck.terraform.files import json_document, read_text
 from tfcheck.terraform.hcl.parse import parse_document
 
 Expectation = Counter[tuple[str, str | None, str]]
@@ -89,13 +89,38 @@ def _options(target: str, args: Sequence[str], case: Path) -> Options:
                    overrides={r: reason for r in values.get("--override", [])},
                    source=values.get("--source", [None])[-1], use_source="--no-source" not in flags,
                    var_files=values.get("--var-file", []), variables=values.get("--var", []),
-                   config=config)
+                   # A case is checked with its own tfcheck.hcl or none: never one found in the
+                   # working directory, nor TFCHECK_CONFIG, so it passes the same wherever it runs.
+                   config=config, config_search=False)
 
 
 def _read_expected_json(path: Path) -> list[tuple[list[str], Expectation, int | None]]:
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    return [(run["args"], Counter((f["rule"], f["address"], f["outcome"]) for f in run["findings"]),
-             run["exit_code"]) for run in doc["runs"] if "error" not in run]
+    """{"runs": [{"args": [...], "findings": [{"rule", "address", "outcome"}], "exit_code": N}]};
+    anything else is an error naming the file (a test case can come with the change under review)."""
+    display = str(path)
+    doc = json_document(read_text(display, display), display, error=ConfigError)
+    runs = doc.get("runs") if isinstance(doc, dict) else None
+    if not isinstance(runs, list):
+        raise ConfigError('expected {"runs": [...]}', display)
+    out = []
+    for number, item in enumerate(runs, start=1):
+        if isinstance(item, dict) and "error" in item:
+            continue
+        args, findings = (item.get("args"), item.get("findings")) if isinstance(item, dict) else (0, 0)
+        code = item.get("exit_code") if isinstance(item, dict) else None
+        if (not isinstance(args, list) or not all(isinstance(a, str) for a in args)
+                or not isinstance(findings, list) or not all(_expected(f) for f in findings)
+                or not (code is None or (isinstance(code, int) and not isinstance(code, bool)))):
+            raise ConfigError(f"run {number}: expected args (strings), findings (rule, address, "
+                              "outcome) and exit_code (a number)", display)
+        out.append((args, Counter((f["rule"], f["address"], f["outcome"]) for f in findings), code))
+    return out
+
+
+def _expected(finding: object) -> bool:
+    return (isinstance(finding, dict) and isinstance(finding.get("rule"), str)
+            and isinstance(finding.get("outcome"), str)
+            and (finding.get("address") is None or isinstance(finding.get("address"), str)))
 
 
 def _read_expect_hcl(path: Path) -> tuple[list[str], Expectation, int | None]:

@@ -17,6 +17,7 @@ KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key")
 ALIAS_TYPES = ("aws_kms_alias",)
 # `alias/aws/…` names are reserved for AWS-managed keys; Secrets Manager's own is aws/secretsmanager.
 _AWS_ALIAS = re.compile(r"^(?:arn:[\w-]+:kms:[\w-]*:\d*:)?alias/aws/")
+_ALIAS_ARN = re.compile(r"^arn:[\w-]+:kms:(?P<region>[\w-]+):(?P<account>\d{12}):(?P<name>alias/.+)$")
 
 
 class KeyResolver:
@@ -80,6 +81,12 @@ class KeyResolver:
         if _AWS_ALIAS.match(value):
             return KeyFacts(KeyKind.AWS_MANAGED, via=via, region=arn_region(value) or region)
         found = self.graph.by_value(value, KEY_TYPES + ALIAS_TYPES)
+        alias_arn = _ALIAS_ARN.match(value)
+        if not found and alias_arn and alias_arn["account"] in self.graph.owner_accounts:
+            # An alias ARN written out names the alias of that name in its region, when the
+            # account is the owner's (issue 15).
+            found = [r for r in self.graph.by_value(alias_arn["name"], ALIAS_TYPES)
+                     if r.region in (None, alias_arn["region"])]
         if region is not None and not value.startswith("arn:"):
             # A bare key id or alias name is looked up in the region that uses it.
             found = [r for r in found if r.region in (None, region)] or found

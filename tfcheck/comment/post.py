@@ -13,25 +13,27 @@ Sleep = Callable[[float], None]
 
 def to_github(env: Mapping[str, str], body: str, tag: str, behavior: Behavior, *,
               repo: str | None, pr: int | None, api_url: str | None,
-              sleep: Sleep | None = None, allow_insecure: bool = False) -> str:
+              sleep: Sleep | None = None, allow_insecure: bool = False,
+              resolved: str | None = None) -> str:
     """Post on the pull request; returns a one-line account of what was done."""
     found = github.target(env, repo=repo, pr=pr, api_url=api_url)
     token = _token(env, github.TOKEN_VARIABLE)
     with Api("GitHub", found.api_url, github.headers(token), token,
              token_name=github.TOKEN_VARIABLE, sleep=sleep, allow_insecure=allow_insecure) as api:
-        done, comment = publish(github.GithubForge(api, found), body, tag, behavior)
+        done, comment = publish(github.GithubForge(api, found), body, tag, behavior, resolved)
     return _done(done, "comment", comment, found.where)
 
 
 def to_gitlab(env: Mapping[str, str], body: str, tag: str, behavior: Behavior, *,
               project: str | None, mr: int | None, api_url: str | None,
-              sleep: Sleep | None = None, allow_insecure: bool = False) -> str:
+              sleep: Sleep | None = None, allow_insecure: bool = False,
+              resolved: str | None = None) -> str:
     """Post on the merge request; returns a one-line account of what was done."""
     found = gitlab.target(env, project=project, mr=mr, api_url=api_url)
     token = _token(env, gitlab.TOKEN_VARIABLE)
     with Api("GitLab", found.api_url, gitlab.headers(token), token,
              token_name=gitlab.TOKEN_VARIABLE, sleep=sleep, allow_insecure=allow_insecure) as api:
-        done, comment = publish(gitlab.GitlabForge(api, found), body, tag, behavior)
+        done, comment = publish(gitlab.GitlabForge(api, found), body, tag, behavior, resolved)
     return _done(done, "note", comment, found.where)
 
 
@@ -46,5 +48,10 @@ def _token(env: Mapping[str, str], name: str) -> str:
     return token
 
 
-def _done(done: str, noun: str, comment: Comment, where: str) -> str:
-    return f"{done} {noun} {comment.id} on {where}" + (f": {comment.url}" if comment.url else "")
+def _done(done: str, noun: str, comment: Comment | None, where: str) -> str:
+    if comment is None:
+        return f"nothing to report and no earlier {noun} on {where}: nothing posted (--skip-if-clean)"
+    url = f": {comment.url}" if comment.url else ""
+    if done == "resolved":
+        return f"nothing to report: {noun} {comment.id} on {where} updated to say so{url}"
+    return f"{done} {noun} {comment.id} on {where}{url}"

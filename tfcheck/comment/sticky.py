@@ -70,9 +70,20 @@ def is_ours(comment: Comment, tag: str, me: str) -> bool:
     return comment.author == me and comment.body.lstrip().startswith(marker(tag))
 
 
-def publish(forge: Forge, body: str, tag: str, behavior: Behavior) -> tuple[str, Comment]:
-    """Post `body` as `behavior` says; returns what was done ("created" or "updated") and the comment."""
+def publish(forge: Forge, body: str, tag: str, behavior: Behavior, resolved: str | None = None
+            ) -> tuple[str, Comment | None]:
+    """Post `body` as `behavior` says; returns what was done ("created" or "updated") and the comment.
+
+    `resolved` is given when the run has nothing to report (--skip-if-clean): nothing is posted,
+    unless an earlier comment of ours exists, which is updated to `resolved` ("resolved"), so that
+    it no longer shows findings that are gone; without one, nothing is done ("skipped", None).
+    """
     seen = list(forge.comments())
+    if resolved is not None:
+        earlier = [c for c in seen if is_ours(c, tag, forge.me())]
+        if not earlier:
+            return "skipped", None
+        return "resolved", forge.update(earlier[-1], resolved)
     if behavior is Behavior.new:
         return "created", _create(forge, body, seen)
     me = forge.me()

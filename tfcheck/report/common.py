@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 from tfcheck.enforce import Judged, Outcome, Result
@@ -29,6 +30,15 @@ def is_suppressed(j: Judged) -> bool:
 def posix_path(loc: Location) -> str:
     """The file from the working directory with forward slashes, as CI annotations expect."""
     return loc.path.replace("\\", "/")
+
+
+def repo_path(path: str, result: Result) -> str:
+    """A path from the working directory as one from the repository top, with forward slashes:
+    what code scanning, GitLab Code Quality and workflow annotations resolve paths against."""
+    posix = path.replace("\\", "/")
+    if not result.checkout_path or posixpath.isabs(posix):
+        return posix
+    return posixpath.normpath(posixpath.join(result.checkout_path, posix))
 
 
 def governance_items(result: Result) -> list[dict[str, Any]]:

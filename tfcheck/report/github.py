@@ -11,12 +11,12 @@ from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import Severity
 from tfcheck.governance import Decision
 from tfcheck.report import escape
-from tfcheck.report.common import counts, describe, is_suppressed, posix_path
+from tfcheck.report.common import counts, describe, is_suppressed, repo_path
 
 
 def render(result: Result) -> str:
-    lines = [_annotation(j) for j in result.judged]
-    lines += [_governance(d) for d in result.governance]
+    lines = [_annotation(j, result) for j in result.judged]
+    lines += [_governance(d, result) for d in result.governance]
     lines += [f"tfcheck: {counts(result)}"]
     return "\n".join(lines) + "\n"
 
@@ -30,22 +30,24 @@ def command(j: Judged) -> str:
     return "warning"
 
 
-def _annotation(j: Judged) -> str:
+def _annotation(j: Judged, result: Result) -> str:
     f = j.finding
     props: list[tuple[str, str]] = []
     if f.location:
-        props.append(("file", posix_path(f.location)))
+        props.append(("file", repo_path(f.location.path, result)))
         if f.location.line:
             props.append(("line", str(f.location.line)))
     props.append(("title", f"{f.rule}: {f.info.title}"))
     where = f"{f.address}: " if f.address else ""
+    if f.root:
+        where = f"[{f.root}] {where}"
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in props)
     return f"::{command(j)} {joined}::{escape_data(where + describe(j))}"
 
 
-def _governance(d: Decision) -> str:
+def _governance(d: Decision, result: Result) -> str:
     """A notice at the configuration line (or inline ignore) that changed what the checks decide."""
-    props = [("file", d.file.replace("\\", "/"))] if d.file else []
+    props = [("file", repo_path(d.file, result))] if d.file else []
     if d.file and d.line:
         props.append(("line", str(d.line)))
     props.append(("title", "tfcheck governance"))

@@ -22,9 +22,10 @@ def render(result: Result) -> str:
             "blocking": result.count(Outcome.BLOCKING),
             "advisory": result.count(Outcome.ADVISORY),
             "overridden": result.count(Outcome.OVERRIDDEN),
-            "waived": 0,
-            "baselined": 0,
+            "waived": result.count(Outcome.WAIVED),
+            "baselined": result.count(Outcome.BASELINED),
         },
+        "roots": list(result.roots),
         "owner_accounts": list(result.owners),
         "notes": list(result.notes),
         "governance": governance_items(result),
@@ -37,6 +38,7 @@ def _finding(j: Judged) -> dict[str, Any]:
     f = j.finding
     return {
         "rule": f.rule,
+        "root": f.root or None,
         "severity": f.severity.value,
         "enforcement_level": j.level.value,
         "outcome": j.outcome.value,

@@ -1,9 +1,11 @@
-"""JUnit XML report: a suite per rule, a test case per rule and resource, failures for blocking findings.
+"""JUnit XML report: a suite per rule, a test case per finding, failures exactly the blocking findings.
 
-Advisory findings pass with their text in <system-out>; findings let through on purpose
-(overridden) are <skipped> with the reason, so a CI test view shows them as neither red nor green.
+The counts agree with every other format: `failures` is the number of blocking findings; findings
+let through on purpose (overridden, waived, baselined) are <skipped> with the reason, so a CI test
+view shows them as neither red nor green; advisory findings pass with their text in <system-out>.
 A rule that ran without findings gets one passing case, so every rule that ran is visible
-(a disabled rule does not run, and is not shown as passing).
+(a disabled rule does not run, and is not shown as passing). So `tests` is the number of findings,
+plus one per rule without findings, plus the governance cases.
 """
 
 from __future__ import annotations
@@ -24,23 +26,29 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def render(result: Result) -> str:
-    by_rule: dict[str, dict[str, list[Judged]]] = {rule.id: {} for rule in result.rules}
+    by_rule: dict[str, list[Judged]] = {rule.id: [] for rule in result.rules}
     for j in result.judged:
-        cases = by_rule.setdefault(j.finding.rule, {})
-        cases.setdefault(j.finding.address or WHOLE_CONFIGURATION, []).append(j)
+        by_rule.setdefault(j.finding.rule, []).append(j)
     root = ET.Element("testsuites", name="tfcheck")
-    for rule_id, cases in by_rule.items():
+    for rule_id, judged in by_rule.items():
         suite = ET.SubElement(root, "testsuite", name=rule_id)
-        if not cases:
+        if not judged:
             ET.SubElement(suite, "testcase", classname=rule_id, name=NO_FINDINGS, time="0")
-        for address in sorted(cases):
-            _testcase(suite, rule_id, address, cases[address])
+        for j in sorted(judged, key=lambda j: j.finding.sort_key()):
+            _testcase(suite, rule_id, _name(j), [j])
         _count(suite, suite.findall("testcase"))
     if result.governance:
         _governance(root, result)
     _count(root, root.iter("testcase"))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _name(j: Judged) -> str:
+    """The resource, and its root in a run of several: one name per finding a reader can find."""
+    f = j.finding
+    address = f.address or WHOLE_CONFIGURATION
+    return f"{address} [{f.root}]" if f.root else address
 
 
 def _testcase(suite: ET.Element, rule_id: str, address: str, judged: list[Judged]) -> None:

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tfcheck import __version__
+from tfcheck.comment.stamp import Stamp
 from tfcheck.enforce import Judged, Outcome, Result
 from tfcheck.findings import RULES_DOC_URL
 from tfcheck.report import escape
-from tfcheck.report.common import WHOLE_CONFIGURATION, counts
+from tfcheck.report.common import WHOLE_CONFIGURATION, counts, repo_path
 
 LIMIT = 65_536
 """GitHub's maximum comment body, in characters."""
@@ -38,23 +39,25 @@ class _Section:
     closing: list[str] = field(default_factory=list)
 
 
-def render(result: Result) -> str:
+def render(result: Result, stamp: Stamp | None = None) -> str:
+    """`stamp` (the comment's): link each file:line to the head commit, end with commit and run."""
+    stamp = stamp or Stamp()
     sections = []
     blocking = [j for j in result.judged if j.outcome is Outcome.BLOCKING]
     if blocking:
-        sections.append(_Section(["", *_HEADER], [_row(j) for j in blocking]))
+        sections.append(_Section(["", *_HEADER], [_row(j, result, stamp) for j in blocking]))
     # Collapsed, one per outcome, in the report's order: overridden, advisory, then waived/baselined.
     for outcome in sorted(set(Outcome) - {Outcome.BLOCKING}, key=_details_order):
         judged = [j for j in result.judged if j.outcome is outcome]
         if judged:
             title = _n(len(judged), f"{outcome.value} finding")
             sections.append(_Section(["", "<details>", f"<summary>{title}</summary>", "", *_HEADER],
-                                     [_row(j) for j in judged], ["", "</details>"]))
+                                     [_row(j, result, stamp) for j in judged], ["", "</details>"]))
     if result.notes:
         sections.append(_Section(["", "<details>", f"<summary>{_n(len(result.notes), 'note')}</summary>",
                                    ""], [f"- {_text(note)}" for note in result.notes],
                                   ["", "</details>"]))
-    footer = ["", f"<sub>tfcheck {__version__} · [rule documentation]({RULES_DOC_URL})</sub>"]
+    footer = ["", f"<sub>tfcheck {__version__}{_stamp(stamp)} · [rule documentation]({RULES_DOC_URL})</sub>"]
     return _fit([_verdict(result), "", _context(result), *_governance(result)], sections, footer,
                 len(result.judged))
 
@@ -92,12 +95,28 @@ def _governance(result: Result) -> list[str]:
     return lines
 
 
-def _row(j: Judged) -> str:
+def _stamp(stamp: Stamp) -> str:
+    """ · commit abc123 · run: what the comment reports on, so a stale one is recognisable."""
+    out = ""
+    if stamp.commit:
+        out += f" · commit [`{stamp.commit}`]({stamp.commit_url})" if stamp.commit_url else \
+            f" · commit `{stamp.commit}`"
+    if stamp.run_url:
+        out += f" · [CI run]({stamp.run_url})"
+    return out
+
+
+def _row(j: Judged, result: Result, stamp: Stamp) -> str:
     f = j.finding
     name = f"[{f.rule}]({f.info.url})" if f.info.url else f"`{f.rule}`"
     rule = f"{name}<br>{f.severity.value}"
     resource = _code(f.address, table=True) if f.address else _text(WHOLE_CONFIGURATION)
+    if f.root:
+        resource += f"<br>in {_code(f.root, table=True)}"
     where = _code(str(f.location), table=True) if f.location else ""
+    url = stamp.file_url(repo_path(f.location.path, result), f.location.line) if f.location else None
+    if url:
+        where = f"[{where}]({url})"
     finding = f"{_text(f.message)}<br>**Fix:** {_text(f.remediation)}"
     if j.note:
         finding += f"<br>_{_text(j.note)}_"

@@ -20,7 +20,6 @@ from tfcheck.report.common import (
     describe,
     governance_items,
     is_suppressed,
-    posix_path,
 )
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -44,7 +43,7 @@ def render(result: Result) -> str:
             "rules": [_rule(rule) for rule in rules.values()],
         }},
         "invocations": [_invocation(result)],
-        "results": [_result(j, rule_index) for j in result.judged],
+        "results": [_result(j, rule_index, result.checkout_path) for j in result.judged],
     }
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return escape.json_document(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
@@ -98,17 +97,17 @@ def _invocation(result: Result) -> dict[str, Any]:
     if result.governance:
         # What the configuration and inline ignores changed: configuration notifications, each
         # at its file and line; the same items as data in the run's properties.
-        out["toolConfigurationNotifications"] = [_governance(d) for d in result.governance]
+        base = result.checkout_path or ""
+        out["toolConfigurationNotifications"] = [_governance(d, base) for d in result.governance]
         out["properties"] = {"governance": governance_items(result)}
     return out
 
 
-def _governance(d: Decision) -> dict[str, Any]:
+def _governance(d: Decision, base: str) -> dict[str, Any]:
     out: dict[str, Any] = {"level": "note", "message": {"text": str(d)},
                            "descriptor": {"id": f"governance/{d.kind}"}}
     if d.file:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": quote(d.file.replace("\\", "/"),
-                                                                      safe="/")}}
+        physical: dict[str, Any] = {"artifactLocation": _artifact(d.file, base)}
         if d.line:
             physical["region"] = {"startLine": d.line}
         out["locations"] = [{"physicalLocation": physical}]
@@ -117,17 +116,18 @@ def _governance(d: Decision) -> dict[str, Any]:
     return out
 
 
-def _result(j: Judged, rule_index: dict[str, int]) -> dict[str, Any]:
+def _result(j: Judged, rule_index: dict[str, int], base: str) -> dict[str, Any]:
     f = j.finding
     out: dict[str, Any] = {"ruleId": f.rule}
     if f.rule in rule_index:
         out["ruleIndex"] = rule_index[f.rule]
     out["level"] = level(j)
     out["message"] = {"text": describe(j)}
-    out["locations"] = [_location(f.location, f.address)]
+    out["locations"] = [_location(f.location, f.address, f.origin, base)]
     if f.related:
         out["relatedLocations"] = [
-            {"id": i, **_location(r.location, r.address), "message": {"text": r.address}}
+            {"id": i, **_location(r.location, r.address, f.origin, base),
+             "message": {"text": r.address}}
             for i, r in enumerate(f.related, start=1)]
     out["partialFingerprints"] = {"tfcheck/v1": f.fingerprint}
     if is_suppressed(j):
@@ -135,25 +135,39 @@ def _result(j: Judged, rule_index: dict[str, int]) -> dict[str, Any]:
                                 "justification": j.note or j.outcome.value}]
     out["properties"] = {"severity": f.severity.value, "enforcement_level": j.level.value,
                          "outcome": j.outcome.value}
+    if f.root:
+        out["properties"]["root"] = f.root
     return out
 
 
-def _location(loc: Location | None, address: str | None) -> dict[str, Any]:
+SRCROOT = "%SRCROOT%"
+"""The uriBaseId of every path: the top of the repository, which code scanning resolves them from."""
+STDIN = "stdin"
+"""The artifact of a plan read from stdin, which has no file to point at."""
+
+
+def _location(loc: Location | None, address: str | None, origin: str, base: str
+              ) -> dict[str, Any]:
+    """Always a physical location, which code scanning requires of every result: the .tf file and
+    line, else the input the finding came from (the plan, or a file of its root module)."""
     logical = [{"fullyQualifiedName": address, "kind": "resource"} if address
                else {"name": WHOLE_CONFIGURATION, "kind": "module"}]
     if loc is None:
-        return {"logicalLocations": logical}
-    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc)}}
+        physical: dict[str, Any] = {"artifactLocation": _artifact(origin or STDIN, base)}
+        return {"physicalLocation": physical, "logicalLocations": logical}
+    physical = {"artifactLocation": _artifact(loc.path, base)}
     if loc.line:
         physical["region"] = {"startLine": loc.line}
     return {"physicalLocation": physical, "logicalLocations": logical}
 
 
-def _uri(loc: Location) -> str:
-    """A relative URI from the working directory (what code scanning resolves against the checkout)."""
-    path = posix_path(loc)
-    if PurePosixPath(path).is_absolute():
-        return PurePosixPath(path).as_uri()
-    if PureWindowsPath(loc.path).is_absolute():
-        return PureWindowsPath(loc.path).as_uri()
-    return quote(posixpath.normpath(path), safe="/")
+def _artifact(path: str, base: str) -> dict[str, Any]:
+    """A path from the working directory as a URI from the repository top (`base` is the working
+    directory inside the repository); an absolute path stays an absolute file: URI."""
+    posix = path.replace("\\", "/")
+    if PurePosixPath(posix).is_absolute():
+        return {"uri": PurePosixPath(posix).as_uri()}
+    if PureWindowsPath(path).is_absolute():
+        return {"uri": PureWindowsPath(path).as_uri()}
+    relative = posixpath.normpath(posixpath.join(base, posix)) if base else posixpath.normpath(posix)
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}

@@ -26,6 +26,8 @@ class ReadOptions:
     use_cache: bool = True
     keep: frozenset[str] | None = None
     """The resource types to read, from a plan or HCL (None: all of them)."""
+    workspace: str | None = None
+    """--workspace: `terraform.workspace` (else TF_WORKSPACE, else "default")."""
 
 
 def _no_terraform_files(directory: Path, display: str) -> InputError:
@@ -52,7 +54,7 @@ def read(path: str, options: ReadOptions) -> Graph:
             raise _no_terraform_files(Path(path), path)
         return load_directory(Path(path), display=path, account_ids=options.account_ids,
                               var_files=options.var_files, variables=options.variables,
-                              cache=options.use_cache, keep=keep)
+                              cache=options.use_cache, keep=keep, workspace=options.workspace)
     doc = read_plan(path, keep)
     graph = build_graph(doc, path, keep)
     if not options.use_source:
@@ -76,7 +78,7 @@ def read(path: str, options: ReadOptions) -> Graph:
     # evaluated again.
     hcl = load_directory(source, plan_variables=plan_vars, display=display,
                          account_ids=options.account_ids, cache=options.use_cache, keep=keep,
-                         plan=graph)
+                         workspace=options.workspace, plan=graph)
     from tfcheck.terraform.merge import merge
 
     return merge(graph, hcl)

@@ -11,6 +11,8 @@ the command line are trusted as given and never pass through here.
 
 from __future__ import annotations
 
+import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,6 +53,7 @@ def readable_by_functions(path: Path, root: Path, display: str) -> Path:
     .git and Terraform's working data (its fetched modules aside), and not a plan or a state,
     which hold every secret value in clear (a CI may leave them in the checkout)."""
     real = confined(path, root, display)
+    refuse_special(real, display)
     inside = real.relative_to(boundary(root)).parts
     if ".git" in inside or (".terraform" in inside and "modules" not in inside):
         raise InputError("is git's or Terraform's own data, not configuration: tfcheck does not "
@@ -70,3 +73,18 @@ def _is_plan_or_state(path: Path) -> bool:
     except OSError:
         return False
     return head.lstrip().startswith(b"{") and b'"terraform_version"' in head
+
+
+def special(path: Path) -> bool:
+    """A FIFO, socket or device where a file is expected (reading one may never end)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def refuse_special(path: Path, display: str) -> None:
+    if special(path):
+        raise InputError("is not a regular file (a FIFO, socket or device): tfcheck does not read "
+                         "it", display)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tfcheck.terraform.aws.policy_document import (
     partial_policy_document,
     render_policy_document,
 )
-from tfcheck.terraform.confine import confined
+from tfcheck.terraform.confine import confined, refuse_special, special
 from tfcheck.terraform.eval.budget import BudgetExceeded, charge_instances, evaluation_budget
 from tfcheck.terraform.eval.expressions import InstanceRef, Unknown, Value, evaluate
 from tfcheck.terraform.eval.from_plan import plan_keys, planned_instances, unknown_attributes
@@ -27,6 +28,7 @@ from tfcheck.terraform.eval.scope import Evaluated, ModuleScope, SensitiveTracke
 from tfcheck.terraform.eval.variables import RootVariables
 from tfcheck.terraform.files import max_file_size, read_limited
 from tfcheck.terraform.hcl.cache import ParseCache, enabled_by_environment, parse_files
+from tfcheck.terraform.hcl.grammar_cache import refuse_folder
 from tfcheck.terraform.hcl.ignores import Ignore, scan_ignores
 from tfcheck.terraform.hcl.parse import Block
 from tfcheck.terraform.plan.read import paused_gc
@@ -45,7 +47,8 @@ def has_terraform_files(directory: Path) -> bool:
 def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Sequence[str] = (),
                    variables: Sequence[str] = (), plan_variables: Mapping[str, Value] | None = None,
                    display: str | None = None, cache: bool = True,
-                   keep: frozenset[str] | None = None, plan: Graph | None = None) -> Graph:
+                   keep: frozenset[str] | None = None, plan: Graph | None = None,
+                   workspace: str | None = None) -> Graph:
     """The root module at `root` (subfolders count only when called as modules).
 
     `cache`: use the parse cache (hcl.cache), unless TFCHECK_NO_CACHE is set.
@@ -58,7 +61,7 @@ def load_directory(root: Path, *, account_ids: Sequence[str] = (), var_files: Se
     with paused_gc(), evaluation_budget():  # paused: many objects, few cycles worth collecting
         try:
             return HclLoader(root, account_ids, var_files, variables, plan_variables or {},
-                             shown, cache, keep, plan).load()
+                             shown, cache, keep, plan, workspace).load()
         except BudgetExceeded as exc:
             expression = f" in `{exc.expression}`" if exc.expression else ""
             raise InputError(f"evaluation budget exceeded: {exc.what}{expression}",
@@ -71,8 +74,12 @@ class HclLoader:
     def __init__(self, root: Path, account_ids: Sequence[str], var_files: Sequence[str],
                  variables: Sequence[str], plan_variables: Mapping[str, Value], display: str,
                  cache: bool = True, keep: frozenset[str] | None = None,
-                 plan: Graph | None = None) -> None:
+                 plan: Graph | None = None, workspace: str | None = None) -> None:
         self.cache = ParseCache() if cache and enabled_by_environment() else None
+        if self.cache is None:
+            refuse_folder()  # nor lark's grammar from the cache folder
+        # As Terraform: TF_WORKSPACE selects the workspace when no other choice is made.
+        self.workspace = workspace or os.environ.get("TF_WORKSPACE") or "default"
         self.keep = keep
         self.only = unknown_attributes(plan) if plan is not None else None
         self.plan_keys = plan_keys(plan) if plan is not None else None
@@ -82,6 +89,8 @@ class HclLoader:
         self.owner_value = account_ids[0] if account_ids else OWNER_PLACEHOLDER
         self.unchecked: list[Unchecked] = []
         self._module_dirs: dict[tuple[str, str], Path | None] = {}
+        self.secret_providers: set[str] = set()
+        """The provider configurations that create secrets and secret policies."""
         self.ignores: list[Ignore] = []
         self._parsed: dict[Path, list[Block]] = {}
         self._root_vars = RootVariables(self.root, self._blocks(self.root), var_files, variables,
@@ -91,9 +100,10 @@ class HclLoader:
 
     def load(self) -> Graph:
         root = ModuleInstance(self, (), self.root, self._blocks(self.root), self._root_vars.value)
-        owners, sources = self._provider_facts(root)
+        accounts = self._provider_accounts(root)
         resources: list[Resource] = []
         self._walk(root, resources, 0)
+        owners, sources = _owners(accounts, self.secret_providers)
         callers = sorted(r.address for r in resources
                          if r.mode == "data" and r.type == "aws_caller_identity")
         return Graph.build(resources, source=self.display, owner_accounts=frozenset(owners),
@@ -137,6 +147,8 @@ class HclLoader:
                     Location(block.file, block.line, self.display)))
             return
         charge_instances(len(found))
+        if block.labels[0] in _SECRET_TYPES and found:
+            self.secret_providers.add(module.provider_key_of(block))
         for inst, ref in found:
             names = None if self.only is None else self.only.get(ref.address, frozenset())
             out.append(build_resource(module, block, inst, ref, self._location(block), names))
@@ -167,7 +179,8 @@ class HclLoader:
             return self.tracker.evaluate(attr.expr, scope)
 
         child = ModuleInstance(self, parent.segs + ((name, key),), directory,
-                               self._blocks(directory), inputs, parent.child_providers(call), parent)
+                               self._blocks(directory), inputs, parent.child_providers(call), parent,
+                               parent.child_provider_keys(call))
         return child
 
     def _module_dir(self, parent: ModuleInstance, name: str, call: Block) -> Path | None:
@@ -194,12 +207,15 @@ class HclLoader:
     def _blocks(self, directory: Path) -> list[Block]:
         directory = directory.resolve()
         if directory not in self._parsed:
+            # A FIFO or device named like a .tf file is refused, not skipped: Terraform reads it.
             files = sorted(p for p in [*directory.glob("*.tf"), *directory.glob("*.tf.json")]
-                           if p.is_file())
+                           if p.is_file() or special(p))
             items = []
             for path in files:
                 rel = self._rel(str(path))
-                confined(path, self.root, os.path.join(self.display, os.path.relpath(path, self.root)))
+                shown = os.path.join(self.display, os.path.relpath(path, self.root))
+                confined(path, self.root, shown)
+                refuse_special(path, shown)
                 items.append((path, os.path.join(self.display, rel), rel))
             blocks: list[Block] = []
             # From the parse cache, else parsed (several files at once on several processes).
@@ -216,6 +232,13 @@ class HclLoader:
         try:
             return str(Path(path).resolve().relative_to(self.root))
         except ValueError:
+            pass
+        # A module outside the root (`source = "../modules/x"`, common in monorepos) is named
+        # from the root too ("../modules/x/main.tf"), never by an absolute path of this machine;
+        # a file that is a link out of the root keeps its own name.
+        try:
+            return os.path.relpath(os.path.abspath(path), self.root)
+        except ValueError:  # another drive (Windows)
             return path
 
     def _location(self, block: Block) -> tuple[str, int, dict[str, int]]:
@@ -225,17 +248,30 @@ class HclLoader:
                              else nested.type, nested.line)
         return block.file, block.line, lines
 
-    def computed(self, block: Block, args: Callable[[], dict[str, Value]]
-                 ) -> dict[str, Callable[[], Value]]:
-        """Attributes a data source computes that tfcheck knows without AWS."""
+    def computed(self, block: Block, args: Callable[[], dict[str, Value]],
+                 region: str | None = None) -> dict[str, Callable[[], Value]]:
+        """Attributes a data source computes that tfcheck knows without AWS (`region`: of its
+        provider, when known)."""
         if block.type != "data":
             return {}
         kind = block.labels[0]
         if kind == "aws_caller_identity":
             return {"account_id": lambda: self.owner_value, "id": lambda: self.owner_value}
+        if kind == "aws_kms_key":
+            def manager() -> Value:
+                # Looked up by an alias of AWS's own (alias/aws/secretsmanager, or its ARN), the
+                # key is AWS-managed whatever AWS answers for the rest.
+                key_id = args().get("key_id")
+                if isinstance(key_id, str) and _AWS_ALIAS.match(key_id):
+                    return "AWS"
+                return Unknown(f"data.aws_kms_key.{block.labels[1]}.key_manager")
+            return {"key_manager": manager}
         if kind == "aws_partition":
-            return {"partition": lambda: "aws", "id": lambda: "aws",
-                    "dns_suffix": lambda: "amazonaws.com"}
+            # The partition of the provider's region; never a guess (an unknown region, or one
+            # of no known partition, leaves it unknown).
+            partition, suffix = _partition_of(region)
+            return {"partition": lambda: partition, "id": lambda: partition,
+                    "dns_suffix": lambda: suffix}
         if kind == "aws_region":
             return {"name": lambda: self.region, "id": lambda: self.region,
                     "region": lambda: self.region}
@@ -273,10 +309,15 @@ class HclLoader:
         refs = [r for links in nested.refs.values() for r in links]
         return nested.values.get(name, []), refs, nested.sensitive
 
-    def _provider_facts(self, root: ModuleInstance) -> tuple[list[str], list[str]]:
-        owners: dict[str, str] = {}
+    def _provider_accounts(self, root: ModuleInstance) -> dict[str, dict[str, str]]:
+        """Root provider configuration ("aws", "aws.mgmt") -> the accounts it may create
+        resources in (allowed_account_ids, the account of its assume_role), with where each is
+        said."""
+        out: dict[str, dict[str, str]] = {}
         for block in (b for b in root.blocks if b.type == "provider" and b.labels == ("aws",)):
             where = f"{block.file}:{block.line}"
+            alias = evaluate(block.attrs["alias"].expr, root.scope) if "alias" in block.attrs else None
+            owners = out.setdefault("aws" + (f".{alias}" if isinstance(alias, str) else ""), {})
             if "allowed_account_ids" in block.attrs:
                 ids = evaluate(block.attrs["allowed_account_ids"].expr, root.scope)
                 for account in ids if isinstance(ids, list) else []:
@@ -289,8 +330,7 @@ class HclLoader:
                         owners.setdefault(account, f"assume_role at {where}")
             if "alias" not in block.attrs and "region" in block.attrs:
                 self.region = evaluate(block.attrs["region"].expr, root.scope)
-        ordered = sorted(owners)
-        return ordered, [f"{a} ({owners[a]})" for a in ordered]
+        return out
 
 
 def _ancestors(module: ModuleInstance) -> list[Path]:
@@ -315,9 +355,10 @@ def _modules_json(root: Path, display: str) -> dict[str, Path]:
     its own .terraform: each directory must stay inside the scanned tree)."""
     path = root / ".terraform" / "modules" / "modules.json"
     shown = os.path.join(display, ".terraform", "modules", "modules.json")
-    if not path.is_file():
+    if not path.is_file() and not special(path):
         return {}
     confined(path, root, shown)
+    refuse_special(path, shown)
     # What terraform init wrote: when it is not that, the modules are not there to analyse.
     try:
         doc = json.loads(read_limited(str(path), max_file_size(), str(path)))
@@ -351,3 +392,40 @@ def _meta_argument(block: Block) -> str:
 def _call_address(module: ModuleInstance, name: str) -> str:
     """A module call's address within its (expanded) parent: `module.a["x"].module.b`."""
     return f"{module.address}.module.{name}" if module.address else f"module.{name}"
+
+
+# Region prefixes of the partitions other than `aws`, longest first, with their DNS suffixes.
+_PARTITIONS = (("us-isob-", "aws-iso-b", "sc2s.sgov.gov"), ("us-isof-", "aws-iso-f", "csp.hci.ic.gov"),
+               ("eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"), ("us-iso-", "aws-iso", "c2s.ic.gov"),
+               ("us-gov-", "aws-us-gov", "amazonaws.com"), ("cn-", "aws-cn", "amazonaws.com.cn"))
+_AWS_ALIAS = re.compile(r"^(?:arn:[\w-]+:kms:[\w-]*:\d*:)?alias/aws/")
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
+
+
+def _partition_of(region: str | None) -> tuple[Value, Value]:
+    """data.aws_partition's partition and dns_suffix in a provider region; unknown when the
+    region is (a region of the provider's environment, or not a region name)."""
+    if region is None or not _REGION.fullmatch(region):
+        return Unknown("data.aws_partition (the provider's region is not known)"), \
+            Unknown("data.aws_partition.dns_suffix")
+    for prefix, partition, suffix in _PARTITIONS:
+        if region.startswith(prefix):
+            return partition, suffix
+    return "aws", "amazonaws.com"
+
+
+_SECRET_TYPES = frozenset({"aws_secretsmanager_secret", "aws_secretsmanager_secret_policy"})
+
+
+def _owners(accounts: dict[str, dict[str, str]], used: set[str]) -> tuple[list[str], list[str]]:
+    """The owner accounts with where each is said: those of the provider configurations that
+    create the secrets (the owner of a resource is the account of the provider that creates
+    it; a role another provider assumes into another account does not make that account
+    yours); of every provider when no secret is created here."""
+    chosen = [k for k in sorted(accounts) if k in used] if used else sorted(accounts)
+    owners: dict[str, str] = {}
+    for key in chosen:
+        for account, where in accounts[key].items():
+            owners.setdefault(account, where)
+    ordered = sorted(owners)
+    return ordered, [f"{a} ({owners[a]})" for a in ordered]

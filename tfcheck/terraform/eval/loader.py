@@ -23,6 +23,8 @@ class Loader(Protocol):
     display: str
     """The root as the user named it, for locations."""
     tracker: SensitiveTracker
+    workspace: str
+    """`terraform.workspace`: --workspace, else TF_WORKSPACE, else "default"."""
 
     def planned(self, module: ModuleInstance, block: Block) -> list[Instance] | None:
         """The instances a plan lists for the block (None: no plan, expand it here)."""
@@ -30,9 +32,10 @@ class Loader(Protocol):
     def child_module(self, parent: ModuleInstance, name: str, key: Key) -> ModuleInstance | None:
         """The instance `key` of the module call `name` (None: not analysed)."""
 
-    def computed(self, block: Block, args: Callable[[], dict[str, Value]]
-                 ) -> dict[str, Callable[[], Value]]:
-        """Attributes a data source computes that tfcheck knows without AWS."""
+    def computed(self, block: Block, args: Callable[[], dict[str, Value]],
+                 region: str | None = None) -> dict[str, Callable[[], Value]]:
+        """Attributes a data source computes that tfcheck knows without AWS (`region`: of its
+        provider, when known)."""
 
     def argument_values(self, block: Block, scope: ModuleScope) -> tuple[dict[str, Value], bool]:
         """All arguments of a block, nested blocks as lists of dicts; whether any is sensitive."""

@@ -116,7 +116,8 @@ class ModuleInstance:
     def __init__(self, loader: Loader, segs: Segments, directory: Path, blocks: list[Block],
                  inputs: Callable[[str], Evaluated | None],
                  providers: Mapping[str, Value] | None = None,
-                 parent: ModuleInstance | None = None) -> None:
+                 parent: ModuleInstance | None = None,
+                 provider_keys: Mapping[str, str] | None = None) -> None:
         self.loader = loader
         self.parent = parent
         """The module instance that calls this one (None at the root)."""
@@ -145,11 +146,33 @@ class ModuleInstance:
         self.scope = ModuleScope(self._roots())
         # Provider configuration name ("aws", "aws.west") -> region, as this module sees them.
         self.providers: dict[str, Value] = dict(providers or {})
+        # ... and -> the configuration it is: "module.a:aws.west" or, at the root, "aws.west".
+        self.provider_keys: dict[str, str] = dict(provider_keys or {})
         for b in blocks:
-            if b.type == "provider" and b.labels and "region" in b.attrs:
+            if b.type == "provider" and b.labels:
                 alias = evaluate(b.attrs["alias"].expr, self.scope) if "alias" in b.attrs else None
                 name = b.labels[0] + (f".{alias}" if isinstance(alias, str) else "")
-                self.providers[name] = evaluate(b.attrs["region"].expr, self.scope)
+                self.provider_keys[name] = f"{self.address}:{name}" if self.address else name
+                if "region" in b.attrs:
+                    self.providers[name] = evaluate(b.attrs["region"].expr, self.scope)
+
+    def provider_key_of(self, block: Block) -> str:
+        """The provider configuration a resource block uses ("aws.mgmt"; the root's default
+        "aws" when none is configured)."""
+        name = provider_ref(block.attrs["provider"].expr) if "provider" in block.attrs else None
+        name = name or block.labels[0].split("_", 1)[0]
+        return self.provider_keys.get(name, name)
+
+    def child_provider_keys(self, call: Block) -> dict[str, str]:
+        """The provider configurations a module call passes down, as child_providers."""
+        passed = {k: v for k, v in self.provider_keys.items() if "." not in k}
+        if "providers" in call.attrs:
+            mapping = call.attrs["providers"].expr.serialize()
+            for inner, outer in (mapping.items() if isinstance(mapping, dict) else ()):
+                name = provider_ref_text(str(outer))
+                if name in self.provider_keys:
+                    passed[str(inner).strip('"')] = self.provider_keys[name]
+        return passed
 
     def region_of(self, block: Block) -> str | None:
         """The region of the provider configuration a resource block uses."""
@@ -178,7 +201,7 @@ class ModuleInstance:
             "local": Lazy(lambda: list(self.locals), self._local, self.tracker, "local"),
             "path": {"module": str(self.dir), "root": str(self.loader.root),
                      "cwd": str(self.loader.root)},
-            "terraform": {"workspace": "default"},
+            "terraform": {"workspace": self.loader.workspace},
             "module": _Calls(self),
             "data": _Types(self, "data"),
         }
@@ -230,7 +253,8 @@ class ModuleInstance:
         scope = self.instance_scope(inst)
         names = [a for a in block.attrs if a not in META_ARGS]
         names += sorted({b.type for b in block.blocks if b.type not in ("lifecycle", "dynamic")})
-        extra = self.loader.computed(block, lambda: self.loader.argument_values(block, scope)[0])
+        extra = self.loader.computed(block, lambda: self.loader.argument_values(block, scope)[0],
+                                     self.region_of(block))
         return InstanceRef(self.resource_address(block, inst.key), Attributes(
             names, lambda attr: self.loader.attribute(block, attr, scope), extra))
 

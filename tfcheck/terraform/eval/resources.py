@@ -74,7 +74,8 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
         # or a variable defaulting to null, is no inline policy).
         configured=frozenset([*(a for a in block.attrs if a not in META_ARGS
                                 and not (a in values and values[a] is None)),
-                              *nested.values, *nested.unknown, *constants]),
+                              *nested.values, *nested.unknown,
+                              *(path for path, value in constants.items() if value is not None)]),
         constants={k: v for k, v in constants.items() if not _has_unknown(v)},
         links=links, action="create", location=Location(file, line, module.loader.display), lines=lines,
         region=module.region_of(block), partial=partial,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tfcheck.errors import ConfigError, InputError
-from tfcheck.terraform.confine import confined
+from tfcheck.terraform.confine import confined, refuse_special, special
 from tfcheck.terraform.eval.expressions import Value, evaluate
 from tfcheck.terraform.eval.scope import Evaluated, ModuleScope
 from tfcheck.terraform.files import json_document, read_text
@@ -28,10 +28,11 @@ class RootVariables:
                      *sorted(p for p in root.glob("*.auto.tfvars*")
                              if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))]
         for path in automatic:
-            if path.is_file() or path.is_symlink():
+            if path.is_file() or path.is_symlink() or special(path):
                 # Found in the scanned folder, so written by whoever wrote the configuration:
-                # it must not lead outside it (a link to the CI's credentials).
+                # it must not lead outside it (a link to the CI's credentials), nor be a FIFO.
                 confined(path, root, path.name)
+                refuse_special(path, path.name)
                 self._read_file(path, path.name)
         for name in var_files:
             path = Path(name)

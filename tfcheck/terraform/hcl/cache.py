@@ -14,7 +14,12 @@ temporary name and renamed (readers never see half an entry). An entry that cann
 fails its checksum or does not decode is ignored (and rewritten): the cache can make tfcheck
 faster, never wrong or failing. `--no-cache` or TFCHECK_NO_CACHE=1 turns it off.
 
-An entry is the compact form of the file's Blocks (hcl.cache_format: marshal data, nothing pickled).
+An entry is the compact form of the file's Blocks (hcl.cache_format: JSON data, nothing pickled
+or marshalled), after the SHA-256 of the source it was made from. An entry that claims another
+source, or whose blocks and attributes are not where that source has them, is ignored: a cache
+folder someone else could write (one restored from another branch's CI run) cannot swap in the
+parse of other text. It can still alter what an expression says, which only a parse can check:
+turn the cache off where the cache folder is shared with untrusted runs (README, docs/ci.md).
 """
 
 from __future__ import annotations
@@ -32,10 +37,12 @@ from tfcheck.terraform.files import cache_directory, file_size_limit, max_file_s
 from tfcheck.terraform.hcl import cache_format, heredoc, json_syntax, outline, parse, read
 from tfcheck.terraform.hcl.cache_format import FORMAT, Unsupported, decode, encode
 from tfcheck.terraform.hcl.parse import Block, hcl2_version, parser
-from tfcheck.terraform.hcl.read import parse_file
+from tfcheck.terraform.hcl.read import LazyBlock, parse_file
 
-_MAGIC = b"tfcheck-hcl-cache\n"
+_MAGIC = b"tfcheck-hcl-cache-json\n"
 _DIGEST = 16
+_SOURCE = 64
+"""The hex SHA-256 of the source an entry was made from, at its start."""
 # Parse in worker processes when this many bytes of files are not in the cache.
 PARALLEL_MIN_BYTES = 256 * 1024
 PARALLEL_MIN_FILES = 4
@@ -71,7 +78,8 @@ class ParseCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / key
 
-    def get(self, key: str, file: str, display: str) -> list[Block] | None:
+    def get(self, key: str, file: str, display: str, source: bytes) -> list[Block] | None:
+        """The entry for `source` (its bytes), when there is one made from exactly that text."""
         try:
             raw = self._path(key).read_bytes()
         except OSError:
@@ -79,14 +87,19 @@ class ParseCache:
         try:
             if not raw.startswith(_MAGIC):
                 return None
-            digest, payload = raw[len(_MAGIC):len(_MAGIC) + _DIGEST], raw[len(_MAGIC) + _DIGEST:]
+            head = len(_MAGIC) + _SOURCE
+            claimed, digest = raw[len(_MAGIC):head], raw[head:head + _DIGEST]
+            payload = raw[head + _DIGEST:]
+            if claimed != hashlib.sha256(source).hexdigest().encode():
+                return None
             if hashlib.sha256(payload).digest()[:_DIGEST] != digest:
                 return None
-            return decode(payload, file, display)
+            blocks = decode(payload, file, display)
+            return blocks if file.endswith(".json") or _in_place(blocks, source) else None
         except Exception:  # noqa: BLE001 - a bad entry is a miss, whatever is wrong with it
             return None
 
-    def put(self, key: str, payload: bytes) -> None:
+    def put(self, key: str, payload: bytes, source: bytes) -> None:
         """Store an entry atomically; a cache that cannot be written is no cache, not an error."""
         path = self._path(key)
         try:
@@ -94,7 +107,8 @@ class ParseCache:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as f:
-                    f.write(_MAGIC + hashlib.sha256(payload).digest()[:_DIGEST] + payload)
+                    f.write(_MAGIC + hashlib.sha256(source).hexdigest().encode()
+                            + hashlib.sha256(payload).digest()[:_DIGEST] + payload)
                 os.replace(tmp, path)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -116,6 +130,7 @@ def parse_files(files: Sequence[tuple[Path, str, str]], cache: ParseCache | None
     Errors are those of parse_file, for the first file in order that has one."""
     out: list[list[Block] | None] = [None] * len(files)
     keys: list[str | None] = [None] * len(files)
+    sources: list[bytes | None] = [None] * len(files)
     missing: list[int] = []
     size = 0
     for i, (path, display, rel) in enumerate(files):
@@ -123,7 +138,8 @@ def parse_files(files: Sequence[tuple[Path, str, str]], cache: ParseCache | None
             data = _read(path)
             if data is not None:
                 keys[i] = cache.key(data, path.name.endswith(".json"), keep)
-                out[i] = cache.get(keys[i], rel, display)  # type: ignore[arg-type]
+                out[i] = cache.get(keys[i], rel, display, data)  # type: ignore[arg-type]
+                sources[i] = data
                 if out[i] is not None:
                     continue
                 size += len(data)
@@ -151,9 +167,29 @@ def parse_files(files: Sequence[tuple[Path, str, str]], cache: ParseCache | None
                 except Unsupported:
                     payload = None
         out[i] = blocks
-        if cache is not None and keys[i] is not None and payload is not None:
-            cache.put(keys[i], payload)  # type: ignore[arg-type]
+        source = sources[i]
+        if cache is not None and keys[i] is not None and payload is not None and source is not None:
+            cache.put(keys[i], payload, source)  # type: ignore[arg-type]
     return [blocks or [] for blocks in out]
+
+
+def _in_place(blocks: list[Block], source: bytes) -> bool:
+    """Every block starts, and every attribute is named, on the line of `source` it claims; a
+    block kept as text is that text, at its line."""
+    lines = source.decode("utf-8-sig", errors="replace").splitlines()
+
+    def at(line: int) -> str:
+        return lines[line - 1].lstrip() if 1 <= line <= len(lines) else "\0"
+
+    def check(block: Block) -> bool:
+        if isinstance(block, LazyBlock):
+            return "\n".join(lines[block.line - 1:]).lstrip().startswith(block.source.lstrip()[:4096])
+        if not at(block.line).startswith(block.type) and block.type != "dynamic":
+            return False
+        return (all(at(a.line).startswith((a.name, f'"{a.name}"')) for a in block.attrs.values())
+                and all(check(b) for b in block.blocks))
+
+    return all(check(b) for b in blocks)
 
 
 def _read(path: Path) -> bytes | None:

@@ -1,7 +1,8 @@
-"""The compact form of parsed files: Blocks and python-hcl2 trees as marshal data, and back.
+"""The compact form of parsed files: Blocks and python-hcl2 trees as JSON data, and back.
 
-The trees are stored as nested tuples (marshal, one blob per attribute; nothing is pickled, so
-reading them runs no code from them): no lark metadata, no parent links (they are rebuilt),
+The trees are stored as nested lists (JSON, one string per attribute; nothing is pickled or
+marshalled, so reading them makes no code object and runs no code): no lark metadata, no parent
+links (they are rebuilt),
 node classes by name (python-hcl2's only), the token classes python-hcl2 makes at run time by
 token name. An attribute's tree is built when it is first evaluated: decoding a file is ~50
 times faster than parsing it, and what nothing evaluates costs nothing. A block set aside
@@ -10,7 +11,7 @@ unparsed (LazyBlock) stays text. Worker processes send their results in this for
 
 from __future__ import annotations
 
-import marshal
+import json
 from collections.abc import Sequence
 from functools import partial
 from importlib import import_module
@@ -24,7 +25,7 @@ from tfcheck.terraform.eval.templates import COMPILED
 from tfcheck.terraform.hcl.parse import Attr, Block
 from tfcheck.terraform.hcl.read import LazyBlock
 
-FORMAT = 4
+FORMAT = 5
 # Deeper expression trees are not stored: they are built when first evaluated, deep in the
 # evaluator's own recursion.
 MAX_DEPTH = 120
@@ -92,13 +93,13 @@ class _Encoder:
             extras.append(("_index", state["_index"]))
         if any(not isinstance(v, _PRIMITIVES) for _, v in extras):
             raise Unsupported(cls.__name__)
-        return (ci, payload, tuple(extras))
+        return (ci, payload, [list(extra) for extra in extras])
 
     def block(self, block: Block) -> Any:
         if isinstance(block, LazyBlock):  # kept as text, as it was
             return (block.type, block.labels, block.line, block.source)
         return (block.type, block.labels, block.line,
-                tuple((a.name, a.line, marshal.dumps(self.node(a.expr, -1, 0)))
+                tuple((a.name, a.line, _dumps(self.node(a.expr, -1, 0)))
                       for a in block.attrs.values()),
                 tuple(self.block(b) for b in block.blocks))
 
@@ -139,7 +140,11 @@ def encode(blocks: list[Block]) -> bytes:
         body = tuple(enc.block(b) for b in blocks)
     except RecursionError:
         raise Unsupported("nested too deeply") from None
-    return marshal.dumps((FORMAT, tuple(enc.classes), body))
+    return _dumps((FORMAT, tuple(enc.classes), body)).encode()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def decode(data: bytes, file: str, display: str) -> list[Block]:
@@ -147,7 +152,7 @@ def decode(data: bytes, file: str, display: str) -> list[Block]:
     `display` (raises on bad data).
 
     Expression trees are built when first used (Attr.lazy)."""
-    fmt, class_keys, body = marshal.loads(data)
+    fmt, class_keys, body = json.loads(data)
     if fmt != FORMAT:
         raise ValueError("another format")
     classes = tuple(_find_class(k) for k in class_keys)
@@ -162,7 +167,7 @@ def decode(data: bytes, file: str, display: str) -> list[Block]:
         btype, labels, line, attrs, nested = item
         out = Block(btype, tuple(labels), file, line)
         for name, aline, blob in attrs:
-            if not isinstance(blob, bytes):
+            if not isinstance(blob, str):
                 raise ValueError("not a packed expression")
             out.attrs[name] = Attr.lazy(name, partial(_build, blob, classes, rules), aline)
         out.blocks = [block(b) for b in nested]
@@ -171,7 +176,7 @@ def decode(data: bytes, file: str, display: str) -> list[Block]:
     return [block(b) for b in body]
 
 
-def _build(blob: bytes, classes: tuple[type, ...], rules: tuple[bool, ...]) -> Any:
+def _build(blob: str, classes: tuple[type, ...], rules: tuple[bool, ...]) -> Any:
     """The python-hcl2 tree of one packed expression (parent links rebuilt)."""
     new = object.__new__
     meta = _META
@@ -191,4 +196,4 @@ def _build(blob: bytes, classes: tuple[type, ...], rules: tuple[bool, ...]) -> A
             state.update(item[2])
         return obj
 
-    return node(marshal.loads(blob), _DETACHED, -1)
+    return node(json.loads(blob), _DETACHED, -1)

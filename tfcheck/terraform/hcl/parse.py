@@ -27,7 +27,6 @@ from lark.exceptions import (
 )
 
 from tfcheck.errors import InputError
-from tfcheck.terraform.files import cache_directory
 from tfcheck.terraform.hcl.heredoc import grammar_terminals
 
 _LABEL_OPTIONS = SerializationOptions(strip_string_quotes=True)
@@ -110,8 +109,21 @@ def parse_attributes(text: str, display: str) -> dict[str, Attr]:
 def parser() -> Lark:
     """python-hcl2's grammar without lark's position tracking on every node, which takes half of
     lark's parse: only blocks and attributes need a line (_mark_lines)."""
-    return Lark(grammar(), parser="lalr", cache=_grammar_cache(), propagate_positions=False,
-                postlex=PostLexer())
+    options: dict[str, Any] = {"propagate_positions": False, "postlex": PostLexer()}
+    text = grammar()
+
+    def build(cache: str | bool = False) -> Lark:
+        return Lark(text, parser="lalr", cache=cache, **options)
+
+    here = install_cache()
+    if here is not None:
+        return build(str(here))
+    from tfcheck.terraform.hcl.cache import enabled_by_environment
+    from tfcheck.terraform.hcl.grammar_cache import load_or_build
+
+    version = sys.version_info
+    return load_or_build(text, build, options, f"{hcl2_version()}\0py{version.major}{version.minor}",
+                         enabled_by_environment())
 
 
 def grammar() -> str:
@@ -126,22 +138,16 @@ def grammar() -> str:
     return text
 
 
-def _grammar_cache() -> str | bool:
-    """Where lark keeps the compiled grammar (building it takes 1.4 s): beside this module, as
-    python-hcl2 keeps its own, else in tfcheck's cache folder. python-hcl2's file is not shared:
-    lark's key covers the options, so the two would overwrite each other. lark checks that a
-    file matches its grammar, options and versions, and rebuilds it when not."""
+def install_cache() -> Path | None:
+    """lark's file beside tfcheck's own code, when that folder is writable (as trusted as the code
+    itself; lark checks the file against the grammar, options and versions); else None, and the
+    grammar is kept by grammar_cache, as data. python-hcl2's own file is not shared: lark's key
+    covers the options, so the two would overwrite each other."""
     version = sys.version_info
     name = (f".hcl2-{hcl2_version()}-lark-{lark.__version__}-py{version.major}{version.minor}"
             ".grammar-cache")
     here = Path(__file__).with_name(name)
-    if here.exists() or os.access(here.parent, os.W_OK):
-        return str(here)
-    try:
-        cache_directory().mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False  # built on every run, as nowhere can keep it
-    return str(cache_directory() / name)
+    return here if here.exists() or os.access(here.parent, os.W_OK) else None
 
 
 def hcl2_version() -> str:

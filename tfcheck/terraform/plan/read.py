@@ -20,6 +20,7 @@ from tfcheck.terraform.plan.links import ConfigIndex, LinkResolver, expression_r
 from tfcheck.terraform.plan.stream import Fallback, read_slim
 
 SUPPORTED_MAJORS = ("0", "1")
+_SECRET_TYPES = frozenset({"aws_secretsmanager_secret", "aws_secretsmanager_secret_policy"})
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -142,7 +143,7 @@ def build_graph(doc: dict[str, Any], name: str, keep: frozenset[str] | None = No
                 _link(res, config, resolver, regions, nulls)
         except RecursionError:
             raise InputError("plan nested too deeply", name) from None
-        owners, sources, callers = _owner_facts(doc, resources)
+        owners, sources, callers = _owner_facts(doc, resources, config)
         del resources, resolver
         return Graph.build(kept, source=name, owner_accounts=frozenset(owners),
                            owner_sources=tuple(sources), caller_identity=frozenset(callers),
@@ -374,23 +375,41 @@ def _walk_state(module: dict[str, Any], address: str) -> list[tuple[str, dict[st
     return out
 
 
-def _owner_facts(doc: dict[str, Any], resources: list[Resource | Stub]
+def _provider_key(res: Resource | Stub, config: ConfigIndex) -> str | None:
+    kind = ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}"
+    key = config.resource(tuple(n for n, _ in _segments(res.module)), kind).get("provider_config_key")
+    return key if isinstance(key, str) else None
+
+
+def _owner_facts(doc: dict[str, Any], resources: list[Resource | Stub], config: ConfigIndex
                  ) -> tuple[list[str], list[str], list[str]]:
-    """Accounts the plan proves are the configuration's own, with where each came from."""
+    """Accounts the plan proves are the configuration's own, with where each came from: those
+    of the provider configurations that create the secrets (the owner of a resource is the
+    account of the provider that creates it), of every provider when none is known."""
+    secret_keys = {_provider_key(r, config) for r in resources
+                   if r.mode == "managed" and r.type in _SECRET_TYPES} - {None}
+
+    def creates_secrets(res: Resource | Stub) -> bool:
+        return not secret_keys or _provider_key(res, config) in secret_keys
+
     owners: dict[str, str] = {}
     callers: list[str] = []
     for res in resources:
         if res.type == "aws_caller_identity" and res.mode == "data":
             callers.append(res.address)
+            if not creates_secrets(res):
+                continue  # the identity of another provider: not the secrets' account
             account = res.values.get("account_id")
             if isinstance(account, str) and account.isdigit():
                 owners.setdefault(account, res.address)
-        elif res.mode == "managed" and res.type.startswith("aws_"):
+        elif res.mode == "managed" and res.type.startswith("aws_") and creates_secrets(res):
             account = arn_account(res.values.get("arn"))
             if account:
                 owners.setdefault(account, f"the ARN of {res.address}")
     providers = _obj(_obj(doc.get("configuration")).get("provider_config"))
     for key, provider in sorted(providers.items()):
+        if secret_keys and key not in secret_keys:
+            continue
         expr = _obj(_obj(_obj(provider).get("expressions")).get("allowed_account_ids"))
         for account in expr.get("constant_value") or []:
             if isinstance(account, str) and account.isdigit():
