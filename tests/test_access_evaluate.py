@@ -256,3 +256,27 @@ def test_org_membership_of_a_named_account_is_not_assumed() -> None:
     key = _key(allow("*", "kms:Decrypt", {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}))
     witness = refusals(secret, key, frozenset({OWNER}), EAST)["222222222222"]
     assert not witness.certain and "o-abc" in witness.unknown or "organization" in witness.unknown
+
+
+def test_a_principal_carries_the_sensitivity_of_its_document() -> None:
+    from tfcheck.rules.base import HIDDEN, show
+
+    hidden = parse_policy(doc(allow({"AWS": "arn:aws:iam::222222222222:role/app-x"}, GET)), sensitive=True)
+    shown = parse_policy(doc(allow({"AWS": "arn:aws:iam::222222222222:role/app-x"}, GET)))
+    assert show(hidden.statements[0].principals[0]) == HIDDEN  # type: ignore[index]
+    assert show(shown.statements[0].principals[0]) == "arn:aws:iam::222222222222:role/app-x"  # type: ignore[index]
+
+
+def test_a_replica_is_asked_in_its_own_region() -> None:
+    from tfcheck.access.targets import replica_target
+
+    west = replica_target(Target("us-east-1", f"arn:aws:secretsmanager:us-east-1:{OWNER}:secret:db-AbCdEf"),
+                          "us-west-2")
+    assert west.arn == f"arn:aws:secretsmanager:us-west-2:{OWNER}:secret:db-AbCdEf"
+    assert kms_request(APP, "kms:Decrypt", west).context["kms:viaservice"] == \
+        "secretsmanager.us-west-2.amazonaws.com"
+    secret = parse_policy(doc(allow({"AWS": "222222222222"}, GET)))
+    east_only = _key(allow({"AWS": "222222222222"}, "kms:Decrypt",
+                           {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}))
+    assert refusals(secret, east_only, frozenset({OWNER}), EAST) == {}
+    assert refusals(secret, east_only, frozenset({OWNER}), west)["222222222222"].certain

@@ -15,9 +15,14 @@ class CmkUnverifiable(Rule):
 
     **Why.** tfcheck never passes what it cannot see. The key may be in another account or
     outside this configuration (its policy is not in the input), or a value is unknown until
-    apply (a `kms_key_id`, a key policy, or the secret policy itself, e.g. built by a data
-    source that Terraform defers to apply). The access may work or may not: this advisory
-    says which fact is missing, so you can check it by hand or let tfcheck see it.
+    apply (a `kms_key_id`, or a whole key policy or secret policy). A policy known but for a few
+    values (the secret's own ARN as `Resource`, a `Sid`, a role created here, a condition value)
+    is not unverifiable: those values are variables, and the access rules decide with them
+    (blocking when the result holds whatever they are, advisory when it depends on them). Only
+    when the unknown shapes the document itself (a policy built by a function the plan cannot
+    show, such as `jsonencode` in a plan read without its source) is the policy unknown. The
+    access may work or may not: this advisory says which fact is missing, so you can check it by
+    hand or let tfcheck see it.
 
     **How to fix.** Manage the key (and its policy) in the same configuration, reference it
     (`kms_key_id = aws_kms_key.k.arn`) instead of pasting its ARN, or avoid values that are
