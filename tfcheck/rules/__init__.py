@@ -7,6 +7,8 @@ from tfcheck.rules.cmk_grant_without_via_service import CmkGrantWithoutViaServic
 from tfcheck.rules.cmk_missing_cross_account_grant import CmkMissingCrossAccountGrant
 from tfcheck.rules.cmk_unverifiable import CmkUnverifiable
 from tfcheck.rules.cross_account_secret_without_cmk import CrossAccountSecretWithoutCmk
+from tfcheck.rules.iam_policy_invalid import IamPolicyInvalid
+from tfcheck.rules.iam_policy_style import IamPolicyStyle
 from tfcheck.rules.new_cross_account_access import NewCrossAccountAccess
 from tfcheck.rules.owner_account_unknown import OwnerAccountUnknown
 from tfcheck.rules.principal_is_deleted_identity import PrincipalIsDeletedIdentity
@@ -35,6 +37,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CmkGrantWithoutViaService,
     ResourceNotChecked,
     NewCrossAccountAccess,
+    IamPolicyInvalid,
+    IamPolicyStyle,
 )
 
 RULES_BY_ID: dict[str, type[Rule]] = {rule.id: rule for rule in ALL_RULES}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
@@ -34,8 +35,11 @@ class Rule:
         return cls.doc().splitlines()[0] if cls.doc() else cls.title
 
     @classmethod
+    @functools.cache  # noqa: B019 - one entry per rule class, kept for the process
     def info(cls) -> RuleInfo:
-        """The metadata reports show, with the rule's default severity and level."""
+        """The metadata reports show, with the rule's default severity and level (built once per
+        rule: every finding carries it, and cleaning a docstring per finding cost 0.3 s at 1,000
+        units)."""
         return RuleInfo(cls.id, cls.title, cls.severity, cls.level, cls.summary(), cls.doc(),
                         f"{RULES_DOC_URL}#{cls.id}")
 

@@ -8,6 +8,8 @@ from tfcheck.access import Facts
 from tfcheck.findings import Finding, Level, Severity
 from tfcheck.rules.base import Rule, key_name
 
+_SPEC_ATTRIBUTES = ("customer_master_key_spec", "key_spec", "key_usage")
+
 
 class SecretCmkNotSymmetric(Rule):
     """A secret's KMS key is not a symmetric encryption key.
@@ -50,6 +52,9 @@ class SecretCmkNotSymmetric(Rule):
                 if not key.asymmetric:
                     continue
                 what = ", ".join(v for v in (key.spec, key.usage) if v)
+                holder = key.key or key.source
+                if holder is not None and any(holder.is_sensitive(a) for a in _SPEC_ATTRIBUTES):
+                    what = "non-symmetric (its key spec is marked sensitive)"
                 where = f" ({label})" if label else ""
                 yield self.finding(
                     sk.secret,
