@@ -105,8 +105,22 @@ class Summary:
     """Where each resource a summary names is written (key policies for the diff's lines)."""
 
 
+_LAST: list[tuple[Facts, Summary]] = []
+"""The summaries of the last facts asked about: the rule new-cross-account-access and the access
+changes of the comment ask about the same facts (before and after) in one run."""
+
+
 def summarize(facts: Facts) -> Summary:
     """Every secret and replica of the facts, with its grantees, in address order."""
+    for seen, summary in _LAST:
+        if seen is facts:
+            return summary
+    summary = _summarize(facts)
+    _LAST[:] = [*_LAST[-1:], (facts, summary)]
+    return summary
+
+
+def _summarize(facts: Facts) -> Summary:
     by_secret: dict[str, list[SecretFacts]] = {}
     for sf in facts.secrets:
         by_secret.setdefault(sf.secret.address if sf.secret else sf.holder.address, []).append(sf)
