@@ -390,9 +390,13 @@ def fifo_plan(cwd: Path, content: bytes) -> Iterator[None]:
     try:
         yield
     finally:
+        # A blocking open here would wait forever when the writer is alive but past its own
+        # open (it finished as the reader closed): a non-blocking open releases a writer still
+        # waiting for a reader, and waits for no one.
+        writer.join(timeout=1)
         if writer.is_alive():  # nobody opened the pipe: open it once to release the writer
-            with open(fifo, "rb") as drain:
-                drain.read()
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+            writer.join()
         writer.join(5)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from tfcheck import governance
 from tfcheck.access import READ_TYPES, build_facts
 from tfcheck.access.diff import Change, access_changes
+from tfcheck.access.identities import Identities, identities
 from tfcheck.baseline import read_baseline, write_baseline
 from tfcheck.config import RuleSettings, find_config, given_config, load_config
 from tfcheck.enforce import Enforcement, Outcome, Result, check_overrides, judge
@@ -106,6 +107,7 @@ def _check(options: Options) -> Result:
     secret_count = 0
     secrets: set[str] = set()
     changes: list[Change] | None = None
+    loaded = []
     for root in roots:
         graph, prior = read_states(root.input, ReadOptions(options.account_ids, options.var_files,
                                                            options.variables, options.source,
@@ -116,8 +118,15 @@ def _check(options: Options) -> Result:
         if extra:  # owners said outright replace what the input suggests
             graph = replace(graph, owner_accounts=extra)
             prior = replace(prior, owner_accounts=extra) if prior is not None else None
+        loaded.append((root, graph, prior))
+    # The roles and users of every root: a share's consumer side may be written in another root.
+    everyone = Identities()
+    for root, graph, _ in loaded:
+        everyone.add(identities(graph, root.name))
+    graphs = {root.name: graph for root, graph, _ in loaded}
+    for root, graph, prior in loaded:
         # Each root has its own owner accounts: what one root proves says nothing of another.
-        facts = build_facts(graph, extra, frozenset(config.trusted))
+        facts = build_facts(graph, extra, frozenset(config.trusted), everyone)
         if prior is not None:
             facts = replace(facts, before=build_facts(prior, extra | graph.owner_accounts,
                                                       frozenset(config.trusted)))
@@ -131,10 +140,11 @@ def _check(options: Options) -> Result:
         secret_count += len({sf.secret.address for sf in facts.secrets if sf.secret})
         found = [f for rule in rules for f in rule.check(facts)]
         found += [f for rule in custom for f in rule.check(graph)]
-        found = [replace(f, severity=infos[f.rule].severity, info=infos[f.rule], root=root.name,
+        # A finding on the consumer side of a share is in the root that holds that policy.
+        found = [replace(f, severity=infos[f.rule].severity, info=infos[f.rule], root=f.root or root.name,
                          origin=f.location.path if f.location else root.anchor)
                  for f in found]
-        matches += _inline_ignores(graph, found, set(levels))
+        matches += _inline_ignores(graphs, found, set(levels))
         findings += found
     baseline = read_baseline(options.baseline) if options.baseline else frozenset()
     if options.write_baseline:
@@ -192,20 +202,23 @@ def _roots(inputs: Sequence[str]) -> list[Path]:
     return [Path(p) if Path(p).is_dir() else Path(p).parent for p in inputs if p != "-"]
 
 
-def _inline_ignores(graph: Graph, findings: list[Finding], rule_ids: set[str]
+def _inline_ignores(graphs: dict[str, Graph], findings: list[Finding], rule_ids: set[str]
                     ) -> list[tuple[Ignore, Finding]]:
-    """Each finding on a block or attribute line with a tfcheck:ignore, with that ignore."""
-    for ignore in graph.ignores:
-        if ignore.rule not in rule_ids:
-            raise ConfigError(f"tfcheck:ignore names no rule {ignore.rule!r} (see `tfcheck rules`)",
-                              ignore.display, ignore.line)
+    """Each finding on a block or attribute line with a tfcheck:ignore, with that ignore (of the
+    root the finding is in)."""
+    for graph in graphs.values():
+        for ignore in graph.ignores:
+            if ignore.rule not in rule_ids:
+                raise ConfigError(f"tfcheck:ignore names no rule {ignore.rule!r} (see `tfcheck rules`)",
+                                  ignore.display, ignore.line)
     out: list[tuple[Ignore, Finding]] = []
     for f in findings:
-        res = graph.get(f.address) if f.address else None
-        if f.location is None or res is None or res.location is None:
+        held = graphs.get(f.root)
+        res = held.get(f.address) if held is not None and f.address else None
+        if held is None or f.location is None or res is None or res.location is None:
             continue
         lines = {res.location.line or 0, f.location.line or 0}
-        for ignore in graph.ignores:
+        for ignore in held.ignores:
             if ignore.rule == f.rule and ignore.covers(f.location.file, lines):
                 out.append((ignore, f))
                 break

@@ -99,13 +99,13 @@ def _one(matcher: Matcher, negated: bool, value: Known, wanted: tuple[Leaf, ...]
             same = w.text in req.same and value == req.context.get(ENCRYPTION_CONTEXT + "secretarn")
             answers.append(True if same else None)
             continue
-        expanded = _substitute(w, req)
+        expanded = substitute(w, req)
         answers.append(None if expanded is None else matcher(value, expanded))
     hit = tri_any(answers)
     return tri_not(hit) if negated else hit
 
 
-def _substitute(value: str, req: Request) -> str | None:
+def substitute(value: str, req: Request) -> str | None:
     """Policy variables (${aws:PrincipalAccount}...) in a value; None when one is not known."""
     if "${" not in value:
         return value

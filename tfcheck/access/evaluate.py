@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tfcheck.access.conditions import Verdict, check
+from tfcheck.access.conditions import Verdict, check, substitute
 from tfcheck.access.key_facts import KeyFacts, KeyKind, PolicyState
-from tfcheck.access.match import Tri, equals, tri_all, tri_any, tri_not
+from tfcheck.access.match import Tri, arn_like, equals, like, tri_all, tri_any, tri_not
 from tfcheck.access.request import ENCRYPTION_CONTEXT, Caller, Request
 from tfcheck.iam.actions import action_matches
 from tfcheck.iam.policy import Leaf, Policy, Statement
@@ -59,9 +59,18 @@ def _action(values: tuple[Leaf, ...], action: str) -> Tri:
 
 
 def statement_applies(st: Statement, req: Request) -> Verdict:
-    """Does the statement cover this request (principal, action, conditions)? Resource is not
-    read: a secret policy and a key policy apply only to their own secret or key."""
-    if st.principals is not None:
+    """Does the statement cover this request (principal, action, conditions)? For a resource
+    policy (req.resource None) Resource is not read: a secret policy and a key policy apply only
+    to their own secret or key. For an identity policy the principal is the identity it is
+    attached to, and Resource decides."""
+    what = _covers(st, req.action)
+    if req.resource is not None:
+        if what is False:
+            return Verdict(False, f"does not cover {req.action}")
+        who = _resource_matches(st, req)
+        if who is False:
+            return Verdict(False, f"covers {req.action} on other resources only")
+    elif st.principals is not None:
         who = tri_any([principal_matches(p, req.caller) for p in st.principals])
     elif st.not_principals is not None:
         who = tri_not(tri_any([principal_matches(p, req.caller) for p in st.not_principals]))
@@ -69,10 +78,6 @@ def statement_applies(st: Statement, req: Request) -> Verdict:
         who = False  # a resource policy statement without a principal lets no one in
     if who is False:
         return Verdict(False, "does not name the caller")
-    if st.actions is not None:
-        what = _action(st.actions, req.action)
-    else:
-        what = tri_not(_action(st.not_actions or (), req.action))
     if what is False:
         return Verdict(False, f"does not cover {req.action}")
     verdicts = [check(c, req) for c in st.conditions]
@@ -81,10 +86,39 @@ def statement_applies(st: Statement, req: Request) -> Verdict:
         return failed
     unknown = next((v for v in verdicts if v.value is None), None)
     if who is None:
-        return Verdict(None, _principal_unknown(st))
+        return Verdict(None, _principal_unknown(st) if req.resource is None else _resource_unknown(st))
     if what is None:
         return Verdict(None, "an action known only after apply")
     return unknown or Verdict(True, _met(st, verdicts))
+
+
+def _covers(st: Statement, action: str) -> Tri:
+    if st.actions is not None:
+        return _action(st.actions, action)
+    return tri_not(_action(st.not_actions or (), action))
+
+
+def _resource_matches(st: Statement, req: Request) -> Tri:
+    """Resource or NotResource against the request's ARN ("*" and globs; policy variables)."""
+    def one(pattern: Leaf) -> Tri:
+        if isinstance(pattern, UnknownLeaf):
+            return True if pattern.text in req.resource_refs else False if req.unrelated else None
+        expanded = substitute(pattern, req)
+        if expanded is None:
+            return None
+        assert req.resource is not None
+        # An ARN pattern is matched part by part (ArnLike); "*" or a pattern of fewer parts whole.
+        return arn_like(req.resource, expanded) if expanded.count(":") >= 5 else like(req.resource, expanded)
+    if st.resources is not None:
+        return tri_any([one(p) for p in st.resources])
+    if st.not_resources is not None:
+        return tri_not(tri_any([one(p) for p in st.not_resources]))
+    return False  # an identity policy statement without Resource is refused by IAM
+
+
+def _resource_unknown(st: Statement) -> str:
+    leaf = next((p for p in (st.resources or st.not_resources or ()) if isinstance(p, UnknownLeaf)), None)
+    return f"a resource known only after apply ({leaf.text})" if leaf else "a resource known only after apply"
 
 
 def _principal_unknown(st: Statement) -> str:

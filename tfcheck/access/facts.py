@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tfcheck.access.decide import Asker
+from tfcheck.access.identities import IDENTITY_TYPES, Identities
 from tfcheck.access.key_facts import KeyFacts, KeyKind, PolicyState
 from tfcheck.access.keys import ALIAS_TYPES, KEY_TYPES, KeyResolver
 from tfcheck.access.match import Tri, Vague
@@ -20,7 +21,7 @@ from tfcheck.model.resource import Resource
 SECRET = "aws_secretsmanager_secret"
 SECRET_POLICY = "aws_secretsmanager_secret_policy"
 READ_TYPES = frozenset({SECRET, SECRET_POLICY, *KEY_TYPES, *ALIAS_TYPES, "aws_kms_key_policy",
-                        "aws_kms_grant", "aws_caller_identity", "aws_iam_policy_document"})
+                        "aws_kms_grant", "aws_caller_identity", "aws_iam_policy_document", *IDENTITY_TYPES})
 """Every resource type the built-in rules read (the Graph refuses a query for another type when
 a plan was read for these only)."""
 
@@ -101,6 +102,8 @@ class Facts:
     """Accounts tfcheck.hcl calls trusted: still foreign for KMS, named as trusted in reports."""
     before: Facts | None = None
     """The same facts for the state before the plan; None when there is no before (a directory)."""
+    identities: Identities | None = None
+    """The roles and users of every root in the run (the consumer side of a share)."""
 
     @property
     def owner_known(self) -> bool:
@@ -112,7 +115,7 @@ class Facts:
 
 
 def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset(),
-                trusted: frozenset[str] = frozenset()) -> Facts:
+                trusted: frozenset[str] = frozenset(), identities: Identities | None = None) -> Facts:
     owners = graph.owner_accounts | extra_owners
     # The stand-in account of data.aws_caller_identity is the owner's, but proves no number:
     # it makes principals built from it non-foreign without making "foreign" decidable.
@@ -132,7 +135,7 @@ def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset(),
             secrets.append(_facts(secret, secret, keys, keyed, owners, mine, asker))
     secrets.sort(key=lambda f: (f.holder.address, f.secret.address if f.secret else ""))
     return Facts(graph, owners, tuple(secrets), tuple(keyed.values()), key_policies(graph, keys),
-                 doomed_keys(graph, keys, keyed), mine, trusted)
+                 doomed_keys(graph, keys, keyed), mine, trusted, identities=identities)
 
 
 def _secrets_of(graph: Graph, holder: Resource) -> list[Resource]:

@@ -63,6 +63,14 @@ class Request:
     """Keys AWS does not set for this request."""
     same: frozenset[str] = frozenset()
     """Unknown policy values that are the secret's ARN in this request (Target.refs)."""
+    resource: Known | None = None
+    """The ARN the request acts on, read by an identity policy's Resource; None for a resource
+    policy (a secret policy or key policy applies to its own secret or key only)."""
+    resource_refs: frozenset[str] = frozenset()
+    """Unknown policy values that are `resource` itself (`aws_kms_key.shared.arn`)."""
+    unrelated: bool = False
+    """`resource` is one no policy names (an account no one uses): an unknown Resource value, the
+    ARN of something in some configuration, is not it."""
 
 
 @dataclass(frozen=True)

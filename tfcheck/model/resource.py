@@ -60,6 +60,9 @@ class Resource:
     """create, update, replace, no-op, read or delete."""
     region: str | None = None
     """The AWS region its provider configuration manages, when known."""
+    account: str | None = None
+    """The AWS account it is in: its ARN's, else the one its provider configuration manages
+    (allowed_account_ids, assume_role, aws_caller_identity), when that is one account."""
     location: Location | None = None
     """Where the block is written (file relative to the scanned root, line of the block)."""
     lines: dict[str, int] = field(default_factory=dict)

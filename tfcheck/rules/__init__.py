@@ -6,6 +6,8 @@ from tfcheck.rules.base import Rule
 from tfcheck.rules.cmk_grant_without_via_service import CmkGrantWithoutViaService
 from tfcheck.rules.cmk_missing_cross_account_grant import CmkMissingCrossAccountGrant
 from tfcheck.rules.cmk_unverifiable import CmkUnverifiable
+from tfcheck.rules.consumer_missing_kms_permission import ConsumerMissingKmsPermission
+from tfcheck.rules.consumer_missing_secret_permission import ConsumerMissingSecretPermission
 from tfcheck.rules.cross_account_secret_without_cmk import CrossAccountSecretWithoutCmk
 from tfcheck.rules.iam_policy_invalid import IamPolicyInvalid
 from tfcheck.rules.iam_policy_style import IamPolicyStyle
@@ -39,6 +41,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     NewCrossAccountAccess,
     IamPolicyInvalid,
     IamPolicyStyle,
+    ConsumerMissingSecretPermission,
+    ConsumerMissingKmsPermission,
 )
 
 RULES_BY_ID: dict[str, type[Rule]] = {rule.id: rule for rule in ALL_RULES}

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tfcheck.access import Facts
+from tfcheck.access.identities import documents
 from tfcheck.findings import Finding, Level, Severity
 from tfcheck.iam import Policy
 from tfcheck.iam.validate import Problem, validate, validate_grant_operations
@@ -145,17 +146,21 @@ class Checked:
 
 def policies(facts: Facts) -> Iterator[Checked]:
     """Every policy tfcheck has read, once each: secret policies (separate or inline), key
-    policies (aws_kms_key, aws_kms_replica_key, aws_kms_key_policy). A policy unknown until apply
-    is not among them."""
-    seen: set[str] = set()
+    policies (aws_kms_key, aws_kms_replica_key, aws_kms_key_policy), identity policies (of roles,
+    users and groups, inline or managed). A policy unknown until apply is not among them."""
+    seen: set[tuple[str, str]] = set()
     for sf in facts.secrets:
-        if sf.policy is not None and sf.holder.address not in seen:
-            seen.add(sf.holder.address)
+        if sf.policy is not None and (sf.holder.address, "policy") not in seen:
+            seen.add((sf.holder.address, "policy"))
             yield Checked(sf.holder, "policy", sf.policy, sf.sensitive)
     for holder, policy in facts.key_policies:
-        if holder.address not in seen:
-            seen.add(holder.address)
+        if (holder.address, "policy") not in seen:
+            seen.add((holder.address, "policy"))
             yield Checked(holder, "policy", policy, holder.is_sensitive("policy"))
+    for attached in documents(facts.graph):  # each its own (a role may have several inline_policy)
+        if attached.policy is not None and (attached.holder.address, "policy") not in seen:
+            yield Checked(attached.holder, attached.attribute, attached.policy,
+                          attached.holder.is_sensitive(attached.attribute))
 
 
 def grants(facts: Facts) -> Iterator[tuple[Resource, list[object]]]:

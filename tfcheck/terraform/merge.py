@@ -70,7 +70,8 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
         res, values=values, unknown=unknown, sensitive=sensitive, partial=partial,
         links=_narrowed(_with_defaults(res.links, hcl.links), hcl.links),
         configured=configured | hcl.configured,
-        region=res.region or hcl.region, constants=_with_defaults(res.constants, hcl.constants),
+        region=res.region or hcl.region, account=res.account or hcl.account,
+        constants=_with_defaults(res.constants, hcl.constants),
         location=hcl.location, lines=hcl.lines,
     )
 

@@ -97,10 +97,13 @@ class HclLoader:
                                         plan_variables)
         self._modules_json = _modules_json(self.root, display)
         self.region: Value = Unknown("provider region")
+        self.accounts: dict[str, str] = {}
+        """Provider configuration ("aws", "aws.consumer") -> the one account it manages."""
 
     def load(self) -> Graph:
         root = ModuleInstance(self, (), self.root, self._blocks(self.root), self._root_vars.value)
         accounts = self._provider_accounts(root)
+        self.accounts = {key: next(iter(found)) for key, found in accounts.items() if len(found) == 1}
         resources: list[Resource] = []
         self._walk(root, resources, 0)
         owners, sources = _owners(accounts, self.secret_providers)
@@ -149,9 +152,12 @@ class HclLoader:
         charge_instances(len(found))
         if block.labels[0] in _SECRET_TYPES and found:
             self.secret_providers.add(module.provider_key_of(block))
+        account = self.accounts.get(module.provider_key_of(block))
         for inst, ref in found:
             names = None if self.only is None else self.only.get(ref.address, frozenset())
-            out.append(build_resource(module, block, inst, ref, self._location(block), names))
+            res = build_resource(module, block, inst, ref, self._location(block), names)
+            res.account = arn_account(res.values.get("arn")) or account
+            out.append(res)
 
     def planned(self, module: ModuleInstance, block: Block) -> list[Instance] | None:
         """The instances the plan lists for the block, when reading a plan's source."""

@@ -17,10 +17,10 @@ from tfcheck.model.resource import Resource
 from tfcheck.terraform.addresses import Key, arn_account, arn_region, module_segments
 from tfcheck.terraform.files import json_document, max_file_size, read_limited
 from tfcheck.terraform.plan.links import ConfigIndex, LinkResolver, expression_refs, for_each_refs
+from tfcheck.terraform.plan.providers import owner_facts, provider_accounts, provider_key, provider_regions
 from tfcheck.terraform.plan.stream import Fallback, read_slim
 
 SUPPORTED_MAJORS = ("0", "1")
-_SECRET_TYPES = frozenset({"aws_secretsmanager_secret", "aws_secretsmanager_secret_policy"})
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -139,16 +139,19 @@ def build_graph(doc: dict[str, Any], name: str, keep: frozenset[str] | None = No
             _refuse_unchecked_plan(doc, name, keep)
             resources = _resources(doc, name, keep, before) if not _is_state(doc) else _state(doc, name, keep)
             resolver = LinkResolver(config, resources)
-            regions = _provider_regions(doc)
+            regions = provider_regions(doc)
+            accounts = provider_accounts(doc, resources, config)
             kept = [r for r in resources if isinstance(r, Resource)]
             nulls = _null_variables(doc)
             for res in kept:
                 _link(res, config, resolver, regions, nulls)
+                key = provider_key(res, config)
+                res.account = arn_account(res.values.get("arn")) or (accounts.get(key) if key else None)
             if before:
                 _policies_in_state(kept)
         except RecursionError:
             raise InputError("plan nested too deeply", name) from None
-        owners, sources, callers = _owner_facts(doc, resources, config)
+        owners, sources, callers = owner_facts(doc, resources, config)
         del resources, resolver
         return Graph.build(kept, source=name, owner_accounts=frozenset(owners),
                            owner_sources=tuple(sources), caller_identity=frozenset(callers),
@@ -381,21 +384,6 @@ def _policies_in_state(resources: list[Resource]) -> None:
             res.configured = res.configured | {"policy"}
 
 
-def _provider_regions(doc: dict[str, Any]) -> dict[str, str]:
-    """provider_config key (`aws`, `aws.west`, `module.x:aws`) -> its region, when constant."""
-    out: dict[str, str] = {}
-    variables = _obj(doc.get("variables"))
-    for key, provider in _obj(_obj(doc.get("configuration")).get("provider_config")).items():
-        expression = _obj(_obj(_obj(provider).get("expressions")).get("region"))
-        region = expression.get("constant_value")
-        references = expression.get("references")
-        if region is None and ":" not in key and isinstance(references, list) and len(references) == 1 \
-                and str(references[0]).startswith("var."):
-            # A root provider's `region = var.x`: the plan lists the variable's value.
-            region = _obj(variables.get(str(references[0])[4:])).get("value")
-        if isinstance(region, str):
-            out[key] = region
-    return out
 
 
 def _walk_state(module: dict[str, Any], address: str) -> list[tuple[str, dict[str, Any]]]:
@@ -408,47 +396,8 @@ def _walk_state(module: dict[str, Any], address: str) -> list[tuple[str, dict[st
     return out
 
 
-def _provider_key(res: Resource | Stub, config: ConfigIndex) -> str | None:
-    kind = ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}"
-    key = config.resource(tuple(n for n, _ in _segments(res.module)), kind).get("provider_config_key")
-    return key if isinstance(key, str) else None
 
 
-def _owner_facts(doc: dict[str, Any], resources: list[Resource | Stub], config: ConfigIndex
-                 ) -> tuple[list[str], list[str], list[str]]:
-    """Accounts the plan proves are the configuration's own, with where each came from: those
-    of the provider configurations that create the secrets (the owner of a resource is the
-    account of the provider that creates it), of every provider when none is known."""
-    secret_keys = {_provider_key(r, config) for r in resources
-                   if r.mode == "managed" and r.type in _SECRET_TYPES} - {None}
-
-    def creates_secrets(res: Resource | Stub) -> bool:
-        return not secret_keys or _provider_key(res, config) in secret_keys
-
-    owners: dict[str, str] = {}
-    callers: list[str] = []
-    for res in resources:
-        if res.type == "aws_caller_identity" and res.mode == "data":
-            callers.append(res.address)
-            if not creates_secrets(res):
-                continue  # the identity of another provider: not the secrets' account
-            account = res.values.get("account_id")
-            if isinstance(account, str) and account.isdigit():
-                owners.setdefault(account, res.address)
-        elif res.mode == "managed" and res.type.startswith("aws_") and creates_secrets(res):
-            account = arn_account(res.values.get("arn"))
-            if account:
-                owners.setdefault(account, f"the ARN of {res.address}")
-    providers = _obj(_obj(doc.get("configuration")).get("provider_config"))
-    for key, provider in sorted(providers.items()):
-        if secret_keys and key not in secret_keys:
-            continue
-        expr = _obj(_obj(_obj(provider).get("expressions")).get("allowed_account_ids"))
-        for account in expr.get("constant_value") or []:
-            if isinstance(account, str) and account.isdigit():
-                owners.setdefault(account, f"allowed_account_ids of provider {key}")
-    ordered = sorted(owners)
-    return ordered, [f"{a} ({owners[a]})" for a in ordered], sorted(callers)
 
 
 def _obj(value: Any) -> dict[str, Any]:
