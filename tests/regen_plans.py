@@ -81,6 +81,9 @@ VOLATILE_PATTERNS = (
     # The 6-letter suffix Secrets Manager appends to a secret's name in its ARN.
     ("secret-suffix", re.compile(
         r"(?<=:secret:)(?:[A-Za-z0-9/_+=.@-]+?)-([A-Za-z]{6})(?![A-Za-z0-9/_+=.@-])")),
+    # The role id in an assumed role's caller identity (``user_id``): moto draws a new one at
+    # each GetCallerIdentity when the assumed role does not exist in moto.
+    ("role-id", re.compile(r"\bAROA[0-9A-Z]{17}\b")),
 )
 
 
@@ -105,8 +108,58 @@ def find_moto_server() -> str | None:
     return shutil.which("moto_server")
 
 
+#: moto_server's main, with one change: a request signed with credentials that moto's STS
+#: issued by AssumeRole is handled in the account of the assumed role (as AWS does). moto
+#: itself answers ``MOTO_ACCOUNT_ID`` for every request when that is set (it takes precedence
+#: over the access key), so a provider with ``assume_role`` into another account would still
+#: see 111111111111. Every other request (the override's fixed ``mock_access_key``) stays in
+#: ``MOTO_ACCOUNT_ID``, so plans of fixtures that assume no role are unchanged.
+MOTO_MAIN = """\
+import sys
+from moto.core.responses import BaseResponse
+from moto.iam.models import iam_backends
+from moto.server import main
+
+env_account = BaseResponse.get_current_account
+
+def get_current_account(self):
+    key = self.get_access_key()
+    if key.startswith("ASIA"):  # temporary credentials (STS)
+        for account_id, backends in list(iam_backends.items()):
+            for backend in list(backends.values()):
+                issued = backend.access_keys.get(key)
+                if issued is not None and issued.role_arn:
+                    return account_id
+    return env_account(self)
+
+BaseResponse.get_current_account = get_current_account
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _python_of(executable: str) -> str | None:
+    """The Python interpreter of a ``moto_server`` console script (its ``#!`` line), if any."""
+    try:
+        with open(executable, "rb") as f:
+            first = f.readline(4096).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    if not first.startswith("#!"):
+        return None
+    words = first[2:].split()
+    if words and words[0].endswith("/env"):
+        words = words[1:]
+    if len(words) != 1 or "python" not in Path(words[0]).name:
+        return None
+    return shutil.which(words[0]) or (words[0] if Path(words[0]).exists() else None)
+
+
 class MotoServer:
-    """One moto server on a free 127.0.0.1 port, owned by this process."""
+    """One moto server on a free 127.0.0.1 port, owned by this process.
+
+    It runs :data:`MOTO_MAIN` with the interpreter of the ``moto_server`` script (so assumed
+    roles change account); an executable that is not a Python script is run as it is.
+    """
 
     def __init__(self, executable: str | None = None) -> None:
         exe = executable or find_moto_server()
@@ -117,8 +170,10 @@ class MotoServer:
         self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
             prefix="tfcheck-moto-", suffix=".log", delete=False)
         env = dict(os.environ, MOTO_ACCOUNT_ID=OWNER_ACCOUNT)
+        python = _python_of(exe)
+        command = [python, "-c", MOTO_MAIN] if python else [exe]
         self._proc = subprocess.Popen(
-            [exe, "-H", "127.0.0.1", "-p", str(self.port)],
+            [*command, "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 30
         while True:

@@ -10,6 +10,7 @@ terraform, the provider mirror or moto_server is missing.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +114,18 @@ def test_mask_volatile_masks_random_ids_but_keeps_which_is_which() -> None:
     assert rp.mask_volatile(text.replace(key_a, "X").replace(key_b, key_a).replace("X", key_b)) \
         == masked
     assert rp.mask_volatile(text.replace(f'"b": "{key_b}"', f'"b": "{key_a}"')) != masked
+
+
+def test_mask_volatile_masks_the_role_id_of_an_assumed_role() -> None:
+    text = json.dumps({"user_id": "AROA3X42LBCDS5VEE3JCF:terraform",
+                       "arn": "arn:aws:sts::222222222222:assumed-role/terraform/terraform"})
+    masked = rp.mask_volatile(text)
+    assert '"<role-id-1>:terraform"' in masked and "assumed-role/terraform/terraform" in masked
+
+
+def test_moto_runs_with_the_interpreter_of_its_script(tmp_path: Path) -> None:
+    script = tmp_path / "moto_server"
+    script.write_text(f"#!{sys.executable}\nfrom moto.server import main\n")
+    assert rp._python_of(str(script)) == sys.executable
+    script.write_text("#!/bin/sh\nexec docker run motoserver/moto \"$@\"\n")
+    assert rp._python_of(str(script)) is None
