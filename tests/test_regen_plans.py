@@ -129,3 +129,20 @@ def test_moto_runs_with_the_interpreter_of_its_script(tmp_path: Path) -> None:
     assert rp._python_of(str(script)) == sys.executable
     script.write_text("#!/bin/sh\nexec docker run motoserver/moto \"$@\"\n")
     assert rp._python_of(str(script)) is None
+
+
+def test_a_fixture_of_several_roots_is_planned_root_by_root(tmp_path: Path) -> None:
+    fixture = rp.FIXTURES / "rules/consumer-missing-kms-permission/fail/two-roots"
+    roots = [fixture / "owner", fixture / "consumer"]
+    assert rp.discover([str(fixture)]) == roots
+    assert [r for r in rp.discover([str(fixture.parent)]) if fixture in r.parents] == roots
+    assert rp.discover([str(fixture / "consumer")]) == [fixture / "consumer"]
+    assert set(roots) <= set(rp.discover([]))
+    # A "roots" entry must be a folder of the fixture with a root module in it.
+    for roots_value in (["owner", "../elsewhere"], "owner", [], ["missing"]):
+        case = tmp_path / "case"
+        (case / "owner").mkdir(parents=True, exist_ok=True)
+        (case / "owner" / "main.tf").write_text("")
+        (case / "expected.json").write_text(json.dumps({"roots": roots_value, "runs": []}))
+        with pytest.raises(rp.RegenError):
+            rp.discover([str(case)])
