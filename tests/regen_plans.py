@@ -5,9 +5,10 @@ Usage::
     python -m tests.regen_plans [--check] [-j N] [--mirror DIR] [--terraform PATH] [FIXTURE_DIR ...]
 
 Without arguments every directory under ``fixtures/`` that holds an ``expected.json`` is
-regenerated. A fixture directory is one root module. When it has a ``before/`` folder, that
-configuration is applied first (to moto) so the plan of the real configuration has a prior
-state: updates, replacements and destroys.
+regenerated. A fixture directory is one root module, or, when its ``expected.json`` lists
+``"roots"``, a folder of root modules (each planned on its own, into its own ``plan.json``).
+When a root has a ``before/`` folder, that configuration is applied first (to moto) so the plan
+of the real configuration has a prior state: updates, replacements and destroys.
 
 The AWS provider is pointed at a local moto server by an override file (fake credentials,
 ``endpoints``); :func:`normalise` removes those settings again from the plan, so a committed
@@ -81,6 +82,9 @@ VOLATILE_PATTERNS = (
     # The 6-letter suffix Secrets Manager appends to a secret's name in its ARN.
     ("secret-suffix", re.compile(
         r"(?<=:secret:)(?:[A-Za-z0-9/_+=.@-]+?)-([A-Za-z]{6})(?![A-Za-z0-9/_+=.@-])")),
+    # The role id in an assumed role's caller identity (``user_id``): moto draws a new one at
+    # each GetCallerIdentity when the assumed role does not exist in moto.
+    ("role-id", re.compile(r"\bAROA[0-9A-Z]{17}\b")),
 )
 
 
@@ -105,8 +109,58 @@ def find_moto_server() -> str | None:
     return shutil.which("moto_server")
 
 
+#: moto_server's main, with one change: a request signed with credentials that moto's STS
+#: issued by AssumeRole is handled in the account of the assumed role (as AWS does). moto
+#: itself answers ``MOTO_ACCOUNT_ID`` for every request when that is set (it takes precedence
+#: over the access key), so a provider with ``assume_role`` into another account would still
+#: see 111111111111. Every other request (the override's fixed ``mock_access_key``) stays in
+#: ``MOTO_ACCOUNT_ID``, so plans of fixtures that assume no role are unchanged.
+MOTO_MAIN = """\
+import sys
+from moto.core.responses import BaseResponse
+from moto.iam.models import iam_backends
+from moto.server import main
+
+env_account = BaseResponse.get_current_account
+
+def get_current_account(self):
+    key = self.get_access_key()
+    if key.startswith("ASIA"):  # temporary credentials (STS)
+        for account_id, backends in list(iam_backends.items()):
+            for backend in list(backends.values()):
+                issued = backend.access_keys.get(key)
+                if issued is not None and issued.role_arn:
+                    return account_id
+    return env_account(self)
+
+BaseResponse.get_current_account = get_current_account
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _python_of(executable: str) -> str | None:
+    """The Python interpreter of a ``moto_server`` console script (its ``#!`` line), if any."""
+    try:
+        with open(executable, "rb") as f:
+            first = f.readline(4096).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    if not first.startswith("#!"):
+        return None
+    words = first[2:].split()
+    if words and words[0].endswith("/env"):
+        words = words[1:]
+    if len(words) != 1 or "python" not in Path(words[0]).name:
+        return None
+    return shutil.which(words[0]) or (words[0] if Path(words[0]).exists() else None)
+
+
 class MotoServer:
-    """One moto server on a free 127.0.0.1 port, owned by this process."""
+    """One moto server on a free 127.0.0.1 port, owned by this process.
+
+    It runs :data:`MOTO_MAIN` with the interpreter of the ``moto_server`` script (so assumed
+    roles change account); an executable that is not a Python script is run as it is.
+    """
 
     def __init__(self, executable: str | None = None) -> None:
         exe = executable or find_moto_server()
@@ -117,8 +171,10 @@ class MotoServer:
         self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
             prefix="tfcheck-moto-", suffix=".log", delete=False)
         env = dict(os.environ, MOTO_ACCOUNT_ID=OWNER_ACCOUNT)
+        python = _python_of(exe)
+        command = [python, "-c", MOTO_MAIN] if python else [exe]
         self._proc = subprocess.Popen(
-            [exe, "-H", "127.0.0.1", "-p", str(self.port)],
+            [*command, "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 30
         while True:
@@ -462,18 +518,43 @@ def _label(path: Path) -> str:
         return str(path)
 
 
-def _wants_plan(fixture: Path) -> bool:
-    """False for HCL-only fixtures: their expected.json says ``"plan": false``."""
+def _expected(fixture: Path) -> dict[str, Any]:
     try:
         expected = json.loads((fixture / "expected.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return True
-    return not (isinstance(expected, dict) and expected.get("plan") is False)
+        return {}
+    return expected if isinstance(expected, dict) else {}
+
+
+def _wants_plan(fixture: Path) -> bool:
+    """False for HCL-only fixtures: their expected.json says ``"plan": false``."""
+    return _expected(fixture).get("plan") is not False
+
+
+def fixture_roots(fixture: Path) -> list[Path]:
+    """The root modules of a fixture: its ``"roots"`` folders (expected.json) when it lists
+    them, else the fixture directory itself."""
+    roots = _expected(fixture).get("roots")
+    if roots is None:
+        return [fixture]
+    if (not isinstance(roots, list) or not roots
+            or not all(isinstance(r, str) and r and not Path(r).is_absolute()
+                       and ".." not in Path(r).parts for r in roots)):
+        raise RegenError(f"{_label(fixture)}/expected.json: \"roots\" must list folders "
+                         "inside the fixture")
+    found = []
+    for name in roots:
+        folder = fixture / name
+        if not (any(folder.glob("*.tf")) or any(folder.glob("*.tf.json"))):
+            raise RegenError(f"{_label(folder)}: a root of the fixture has no .tf files")
+        found.append(folder)
+    return found
 
 
 def discover(args: Sequence[str]) -> list[Path]:
-    """Fixture directories: those given, or every one below them that has ``expected.json``
-    (except HCL-only fixtures, whose expected.json says ``"plan": false``)."""
+    """Root module directories to plan: those given, or those of every fixture below them that
+    has ``expected.json`` (each root of a fixture that lists ``"roots"``; HCL-only fixtures,
+    whose expected.json says ``"plan": false``, are left out)."""
     roots = [Path(a) for a in args] or [FIXTURES]
     found: list[Path] = []
     for root in roots:
@@ -489,7 +570,8 @@ def discover(args: Sequence[str]) -> list[Path]:
                        and _wants_plan(p.parent))
         if not below:
             raise RegenError(f"{root}: no fixture (no .tf files, no expected.json below)")
-        found.extend(below)
+        for fixture in below:
+            found.extend(fixture_roots(fixture))
     return list(dict.fromkeys(found))
 
 
@@ -511,7 +593,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m tests.regen_plans",
         description="Regenerate fixtures' plan.json with Terraform against moto (offline).")
     parser.add_argument("fixtures", nargs="*", metavar="FIXTURE_DIR",
-                        help="fixture directories, or folders to search (default: fixtures/)")
+                        help="fixture directories (a fixture of several roots: each of them), "
+                        "or folders to search (default: fixtures/)")
     parser.add_argument("--mirror", help="filesystem mirror holding hashicorp/aws "
                         "(default: $TFCHECK_TF_MIRROR, else /opt/tf-plugins if present, "
                         "else the registry)")
@@ -533,7 +616,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"regen_plans: error: {e}", file=sys.stderr)
         return 2
     source = f"mirror {tools.mirror}" if tools.mirror else "registry (network)"
-    print(f"terraform {version}, provider from {source}, {len(fixtures)} fixture(s), "
+    print(f"terraform {version}, provider from {source}, {len(fixtures)} plan(s), "
           f"-j {ns.jobs}", flush=True)
     if not version.startswith("1.11."):
         print(f"regen_plans: warning: committed plans come from Terraform 1.11, not {version}",
@@ -581,7 +664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             server.stop()
     total = time.monotonic() - t_start
     done = len(fixtures) - len(failures)
-    print(f"{done}/{len(fixtures)} fixture(s) {'checked' if ns.check else 'regenerated'} "
+    print(f"{done}/{len(fixtures)} plan(s) {'checked' if ns.check else 'regenerated'} "
           f"in {total:.1f}s", flush=True)
     for problem in failures:
         print(f"regen_plans: {problem}", file=sys.stderr)

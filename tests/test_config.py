@@ -34,6 +34,13 @@ def test_the_rule_fixtures_run_as_policy_tests(cli) -> None:
     assert result.out.splitlines()[-1].endswith(" passed, 0 failed")
 
 
+def test_a_policy_test_of_several_roots(cli) -> None:
+    """"roots" in expected.json: the roots' plans in one run, and a run with --recursive."""
+    result = cli("test", str(FIXTURES / "rules" / "consumer-missing-kms-permission" / "pass" / "two-roots"))
+    assert result.code == 0, result.out
+    assert result.out.splitlines()[-1] == "1 passed, 0 failed"
+
+
 def test_a_failing_policy_test_says_what_differs(tmp_path: Path, cli) -> None:
     case = tmp_path / "case"
     shutil.copytree(FIXTURES / "policy-tests" / "inline-ignore", case)

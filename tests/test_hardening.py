@@ -16,13 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FIXTURES, ROOT, fixture_cases
+from tests.conftest import FIXTURES, ROOT, fixture_plans
 from tfcheck.engine import Options, run
 from tfcheck.errors import TfcheckError
 from tfcheck.terraform.plan.read import build_graph
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown", "github", "gitlab")
-PLANS = sorted(c / "plan.json" for c in fixture_cases(plans_only=True))
+PLANS = sorted(fixture_plans())  # the plan of each root of a fixture of several roots too
 BASE = FIXTURES / "plans" / "dynamic-statement-per-consumer" / "plan.json"
 CANARY = "CANARY-9f3c2b7e-do-not-leak"
 
@@ -123,7 +123,7 @@ def _canary_plan(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-@pytest.mark.parametrize("plan", PLANS, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("plan", PLANS, ids=lambda p: str(p.parent.relative_to(FIXTURES)))
 def test_a_canary_in_sensitive_attributes_never_appears(plan: Path, tmp_path: Path, cli,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

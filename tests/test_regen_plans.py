@@ -10,6 +10,7 @@ terraform, the provider mirror or moto_server is missing.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +114,35 @@ def test_mask_volatile_masks_random_ids_but_keeps_which_is_which() -> None:
     assert rp.mask_volatile(text.replace(key_a, "X").replace(key_b, key_a).replace("X", key_b)) \
         == masked
     assert rp.mask_volatile(text.replace(f'"b": "{key_b}"', f'"b": "{key_a}"')) != masked
+
+
+def test_mask_volatile_masks_the_role_id_of_an_assumed_role() -> None:
+    text = json.dumps({"user_id": "AROA3X42LBCDS5VEE3JCF:terraform",
+                       "arn": "arn:aws:sts::222222222222:assumed-role/terraform/terraform"})
+    masked = rp.mask_volatile(text)
+    assert '"<role-id-1>:terraform"' in masked and "assumed-role/terraform/terraform" in masked
+
+
+def test_moto_runs_with_the_interpreter_of_its_script(tmp_path: Path) -> None:
+    script = tmp_path / "moto_server"
+    script.write_text(f"#!{sys.executable}\nfrom moto.server import main\n")
+    assert rp._python_of(str(script)) == sys.executable
+    script.write_text("#!/bin/sh\nexec docker run motoserver/moto \"$@\"\n")
+    assert rp._python_of(str(script)) is None
+
+
+def test_a_fixture_of_several_roots_is_planned_root_by_root(tmp_path: Path) -> None:
+    fixture = rp.FIXTURES / "rules/consumer-missing-kms-permission/fail/two-roots"
+    roots = [fixture / "owner", fixture / "consumer"]
+    assert rp.discover([str(fixture)]) == roots
+    assert [r for r in rp.discover([str(fixture.parent)]) if fixture in r.parents] == roots
+    assert rp.discover([str(fixture / "consumer")]) == [fixture / "consumer"]
+    assert set(roots) <= set(rp.discover([]))
+    # A "roots" entry must be a folder of the fixture with a root module in it.
+    for roots_value in (["owner", "../elsewhere"], "owner", [], ["missing"]):
+        case = tmp_path / "case"
+        (case / "owner").mkdir(parents=True, exist_ok=True)
+        (case / "owner" / "main.tf").write_text("")
+        (case / "expected.json").write_text(json.dumps({"roots": roots_value, "runs": []}))
+        with pytest.raises(rp.RegenError):
+            rp.discover([str(case)])

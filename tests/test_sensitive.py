@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import fixture_cases
+from tests.conftest import FIXTURES, fixture_plans
 from tfcheck.report import REPORTERS
 from tfcheck.rules import ALL_RULES
 
-PLANS = [c / "plan.json" for c in fixture_cases()]
+PLANS = fixture_plans()  # the plan of each root of a fixture of several roots too
 
 
 def _leaves(value: Any) -> Iterator[str]:
@@ -59,7 +59,7 @@ def sensitive_strings(plan: dict[str, Any]) -> set[str]:
     return {s for v in found for s in _leaves(v) if len(s) >= 8 and s not in docs}
 
 
-@pytest.mark.parametrize("plan", PLANS, ids=lambda p: str(p.parent.name))
+@pytest.mark.parametrize("plan", PLANS, ids=lambda p: str(p.parent.relative_to(FIXTURES)))
 def test_no_sensitive_value_in_any_output(plan: Path, cli) -> None:
     secrets = sensitive_strings(json.loads(plan.read_text()))
     for fmt in REPORTERS:

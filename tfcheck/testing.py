@@ -39,14 +39,17 @@ def discover(root: Path) -> list[Path]:
 
 
 def run_case(case: Path) -> CaseResult:
+    roots: list[str] = []
     if (case / "expect.hcl").is_file():
         runs = [_read_expect_hcl(case / "expect.hcl")]
     else:
-        runs = _read_expected_json(case / "expected.json")
-    target = case / "plan.json" if (case / "plan.json").is_file() else case
+        runs, roots = _read_expected_json(case / "expected.json")
+    # A case of several root modules ("roots": folders of the case) checks them in one run, each
+    # by its plan.json if it has one; a run with --recursive searches the case folder instead.
+    targets = [str(_target(case / root)) for root in roots] or [str(_target(case))]
     result = CaseResult(case, True)
     for args, wanted, exit_code in runs:
-        options = _options(str(target), args, case)
+        options = _options([str(case)] if roots and "--recursive" in args else targets, args, case)
         try:
             got_result = run(options)
         except TfcheckError as err:
@@ -70,14 +73,18 @@ def _show(item: tuple[str, str | None, str]) -> str:
     return f"{rule} on {address or '(whole configuration)'} ({outcome})"
 
 
-def _options(target: str, args: Sequence[str], case: Path) -> Options:
+def _target(folder: Path) -> Path:
+    return folder / "plan.json" if (folder / "plan.json").is_file() else folder
+
+
+def _options(targets: Sequence[str], args: Sequence[str], case: Path) -> Options:
     values: dict[str, list[str]] = {}
     flags: set[str] = set()
     it = iter(args)
     for arg in it:
         if arg in _OPTIONS_WITH_VALUE:
             values.setdefault(arg, []).append(next(it, ""))
-        elif arg == "--no-source":
+        elif arg in ("--no-source", "--recursive"):
             flags.add(arg)
         else:
             raise ConfigError(f"test case argument {arg!r} is not supported", str(case))
@@ -85,23 +92,30 @@ def _options(target: str, args: Sequence[str], case: Path) -> Options:
     if config is None and (case / "tfcheck.hcl").is_file():
         config = str(case / "tfcheck.hcl")
     reason = values.get("--override-reason", [""])[-1]
-    return Options(inputs=[target], account_ids=values.get("--account-id", []),
+    return Options(inputs=list(targets), account_ids=values.get("--account-id", []),
                    overrides={r: reason for r in values.get("--override", [])},
                    source=values.get("--source", [None])[-1], use_source="--no-source" not in flags,
                    var_files=values.get("--var-file", []), variables=values.get("--var", []),
+                   recursive="--recursive" in flags,
                    # A case is checked with its own tfcheck.hcl or none: never one found in the
                    # working directory, nor TFCHECK_CONFIG, so it passes the same wherever it runs.
                    config=config, config_search=False)
 
 
-def _read_expected_json(path: Path) -> list[tuple[list[str], Expectation, int | None]]:
-    """{"runs": [{"args": [...], "findings": [{"rule", "address", "outcome"}], "exit_code": N}]};
-    anything else is an error naming the file (a test case can come with the change under review)."""
+def _read_expected_json(path: Path) -> tuple[list[tuple[list[str], Expectation, int | None]], list[str]]:
+    """{"runs": [{"args": [...], "findings": [{"rule", "address", "outcome"}], "exit_code": N}]},
+    and optionally "roots": [folders of the case]; anything else is an error naming the file (a
+    test case can come with the change under review). Returns the runs and the roots."""
     display = str(path)
     doc = json_document(read_text(display, display), display, error=ConfigError)
     runs = doc.get("runs") if isinstance(doc, dict) else None
     if not isinstance(runs, list):
         raise ConfigError('expected {"runs": [...]}', display)
+    roots = doc.get("roots", [])
+    if (not isinstance(roots, list)
+            or not all(isinstance(r, str) and r and not Path(r).is_absolute()
+                       and ".." not in Path(r).parts and (path.parent / r).is_dir() for r in roots)):
+        raise ConfigError('"roots" must list folders of the test case', display)
     out = []
     for number, item in enumerate(runs, start=1):
         if isinstance(item, dict) and "error" in item:
@@ -114,7 +128,7 @@ def _read_expected_json(path: Path) -> list[tuple[list[str], Expectation, int | 
             raise ConfigError(f"run {number}: expected args (strings), findings (rule, address, "
                               "outcome) and exit_code (a number)", display)
         out.append((args, Counter((f["rule"], f["address"], f["outcome"]) for f in findings), code))
-    return out
+    return out, roots
 
 
 def _expected(finding: object) -> bool:
