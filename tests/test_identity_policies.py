@@ -138,3 +138,17 @@ def test_policy_variables_in_resource() -> None:
     mine = replace(EAST, arn="arn:aws:secretsmanager:us-east-1:111111111111:secret:222222222222/x-AbCdEf")
     req = on(secret_request(CALLER, READ, mine), mine.arn)
     assert identity_allows(who(own), req).decision.value is True
+
+
+@pytest.mark.parametrize(("tags", "unknown", "expected"), [
+    ({"team": "payments"}, None, True),
+    ({"team": "billing"}, None, False),
+    ({}, None, False),  # no such tag: the key is absent, StringEquals is false
+    (None, {"tags": True, "tags_all": True}, None),  # tags known after apply
+])
+def test_resource_tags_of_the_secret(tags: dict[str, str] | None, unknown: Any, expected: bool | None) -> None:
+    secret = Resource("aws_secretsmanager_secret.shared", "managed", "aws_secretsmanager_secret", "shared",
+                      values={} if tags is None else {"tags": tags, "tags_all": tags}, unknown=unknown)
+    abac = allow(READ, "*", {"StringEquals": {"secretsmanager:ResourceTag/team": "payments"}})
+    req = on(secret_request(CALLER, READ, EAST), SECRET, EAST.refs, secret, "secretsmanager")
+    assert identity_allows(who(abac), req).decision.value is expected

@@ -70,7 +70,8 @@ def check(cond: Condition, req: Request) -> Verdict:
     if_exists = name.endswith("ifexists") and name != "ifexists"
     name = name.removesuffix("ifexists") if if_exists else name
     value = req.context.get(cond.key)
-    absent = value is None and (cond.key in req.absent or req.caller.bare and is_chosen(cond.key))
+    absent = value is None and (cond.key in req.absent or req.caller.bare and is_chosen(cond.key)
+                                or bool(req.absent_prefixes) and cond.key.startswith(req.absent_prefixes))
     if name == "null":
         return _null(cond, value, absent)
     if name.startswith(_UNDECIDABLE) or name not in _MATCHERS:

@@ -81,9 +81,10 @@ def _reader_gaps(sf: SecretFacts, identity: Identity, key: tuple[Known, frozense
     if all(a.value is False for a in allowed):
         return  # the secret policy does not let it read: not a reader
     target = sf.target
-    asked = {SECRET: [on(secret_request(c, READ, target), target.arn, target.refs) for c in callers]}
+    asked = {SECRET: [on(secret_request(c, READ, target), target.arn, target.refs, sf.secret,
+                         "secretsmanager") for c in callers]}
     if key is not None:
-        asked[KMS] = [on(kms_request(c, DECRYPT, target), key[0], key[1]) for c in callers]
+        asked[KMS] = [on(kms_request(c, DECRYPT, target), key[0], key[1], sf.key.key) for c in callers]
     answers = {what: [identity_allows(identity, r) for r in requests] for what, requests in asked.items()}
     unrelated = {SECRET: _unrelated(target, "secretsmanager", "secret:"),
                  KMS: _unrelated(target, "kms", "key/")}
@@ -136,7 +137,10 @@ def _meant(identity: Identity, requests: list[Request], answers: list[Answer], u
     policy names: the permission is written for this share, not for everything."""
     if all(a.decision.value is False for a in answers):
         return False
-    probes = [replace(r, resource=unrelated, resource_refs=frozenset(), unrelated=True) for r in requests]
+    # An unrelated resource: another ARN, and none of this one's tags.
+    probes = [replace(r, resource=unrelated, resource_refs=frozenset(), unrelated=True,
+                      context={k: v for k, v in r.context.items() if "resourcetag/" not in k})
+              for r in requests]
     return all(identity_allows(identity, probe).decision.value is False for probe in probes)
 
 

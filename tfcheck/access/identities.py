@@ -155,7 +155,8 @@ class _Finder:
         attached: list[Attached] = []
         unseen: list[str] = []
         for block, item in enumerate(identity.get("inline_policy") or []):
-            if isinstance(item, dict) and (item.get("policy") or identity.is_unknown("inline_policy", block)):
+            if isinstance(item, dict) and (item.get("policy")
+                                           or identity.is_unknown("inline_policy", block, "policy")):
                 document = _document(identity, ("inline_policy", block))
                 attached.append(Attached(identity, "inline_policy", document))
         for arn in identity.get("managed_policy_arns") or []:
@@ -212,7 +213,9 @@ class _Finder:
 
 def _document(holder: Resource, path: tuple[str | int, ...]) -> Policy | None:
     if holder.is_unknown(*path) or holder.is_unknown(*path, "policy"):
-        return None
+        # Known in part (jsonencode with an ARN known after apply): the source keeps its structure.
+        doc = holder.partial.get(".".join(str(p) for p in (*path, "policy")))
+        return _parse(doc, holder.is_sensitive(*path)) if isinstance(doc, dict) else None
     return _parse(holder.get(*path, "policy"), holder.is_sensitive(*path))
 
 
@@ -236,5 +239,6 @@ def documents(graph: Graph) -> Iterator[Attached]:
         yield Attached(res, "policy", finder.document(res))
     for res in graph.of_type(ROLE, USER):
         for block, item in enumerate(res.get("inline_policy") or []):
-            if isinstance(item, dict) and item.get("policy"):
+            if isinstance(item, dict) and (item.get("policy")
+                                           or res.is_unknown("inline_policy", block, "policy")):
                 yield Attached(res, "inline_policy", _document(res, ("inline_policy", block)))

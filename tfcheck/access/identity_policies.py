@@ -10,6 +10,7 @@ from tfcheck.access.identities import Attached, Identity
 from tfcheck.access.match import Known, Vague, tri_all
 from tfcheck.access.request import Request
 from tfcheck.access.witness import Witness, spelled
+from tfcheck.model.resource import Resource
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,22 @@ class Answer:
     """An explicit Deny of its policies refuses it."""
 
 
-def on(req: Request, resource: Known, refs: frozenset[str] = frozenset()) -> Request:
-    """The request as an identity policy sees it: acting on `resource`."""
-    return replace(req, resource=resource, resource_refs=refs)
+def on(req: Request, resource: Known, refs: frozenset[str] = frozenset(), tagged: Resource | None = None,
+       service: str = "") -> Request:
+    """The request as an identity policy sees it: acting on `resource`, with that resource's tags
+    (`aws:ResourceTag/...` and the service's own `<service>:ResourceTag/...`) when they are known."""
+    tags = None if tagged is None else next(
+        (t for t in (tagged.get("tags_all"), tagged.get("tags")) if isinstance(t, dict)), None)
+    if tagged is None or tags is None and (tagged.is_unknown("tags_all") or tagged.is_unknown("tags")):
+        return replace(req, resource=resource, resource_refs=refs)
+    context = dict(req.context)
+    prefixes = ["aws:resourcetag/"] + ([f"{service}:resourcetag/"] if service else [])
+    for key, value in (tags or {}).items():
+        if isinstance(value, str):
+            for prefix in prefixes:
+                context[f"{prefix}{str(key).lower()}"] = value
+    return replace(req, resource=resource, resource_refs=refs, context=context,
+                   absent_prefixes=tuple(prefixes))
 
 
 def identity_allows(identity: Identity, req: Request) -> Answer:

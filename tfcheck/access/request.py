@@ -68,6 +68,9 @@ class Request:
     policy (a secret policy or key policy applies to its own secret or key only)."""
     resource_refs: frozenset[str] = frozenset()
     """Unknown policy values that are `resource` itself (`aws_kms_key.shared.arn`)."""
+    absent_prefixes: tuple[str, ...] = ()
+    """Key families whose every member AWS would set is in `context` (the resource's tags, when
+    known): any other member is absent."""
     unrelated: bool = False
     """`resource` is one no policy names (an account no one uses): an unknown Resource value, the
     ARN of something in some configuration, is not it."""

@@ -65,7 +65,7 @@ def _filled(res: Resource, hcl: Resource) -> Resource:
             if not res.is_sensitive(attr) and hcl.is_sensitive(attr):
                 sensitive = {**(sensitive or {}), attr: True}
     # A policy unknown in the plan whose structure the HCL knows in part (unknown leaves kept).
-    partial = {**{a: p for a, p in hcl.partial.items() if res.is_unknown(a)}, **res.partial}
+    partial = {**{a: p for a, p in hcl.partial.items() if res.is_unknown(*_path(a))}, **res.partial}
     return replace(
         res, values=values, unknown=unknown, sensitive=sensitive, partial=partial,
         links=_narrowed(_with_defaults(res.links, hcl.links), hcl.links),
@@ -92,3 +92,8 @@ def _narrowed(links: dict[str, tuple[Link, ...]], hcl: dict[str, tuple[Link, ...
         if narrow and {link.target for link in narrow} < wide:
             out[attr] = narrow
     return out
+
+
+def _path(dotted: str) -> tuple[str | int, ...]:
+    """An attribute path as written in `partial` ("inline_policy.0.policy") as Resource reads it."""
+    return tuple(int(part) if part.isdigit() else part for part in dotted.split("."))

@@ -26,6 +26,8 @@ class Nested:
     unknown: dict[str, Any] = field(default_factory=dict)
     refs: dict[str, list[Reference]] = field(default_factory=dict)
     sensitive: bool = False
+    partial: dict[str, Any] = field(default_factory=dict)
+    """Partly known values by attribute path ("inline_policy.0.policy": a jsonencode document)."""
 
 
 def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: InstanceRef,
@@ -55,6 +57,7 @@ def build_resource(module: ModuleInstance, block: Block, inst: Instance, ref: In
     unknown.update(nested.unknown)
     for path, refs in nested.refs.items():
         links[path] = tuple(Link(a, at) for a, at in refs)
+    partial.update(nested.partial)
     if nested.sensitive:
         sensitive.update({name: True for name in nested.values})
     constants: dict[str, Any] = {}
@@ -108,6 +111,8 @@ def _one(loader: Any, name: str, block: Block, scope: ModuleScope, out: Nested) 
         out.sensitive = out.sensitive or touched
         if refs:
             out.refs[f"{name}.{position}.{attr_name}"] = refs
+        if isinstance(value, Unknown) and value.partial is not None:
+            out.partial[f"{name}.{position}.{attr_name}"] = leaves(value.partial)
     inner = evaluate_blocks(loader, block.blocks, scope)
     item.update(inner.values)
     raw.update(inner.raw)
@@ -116,6 +121,8 @@ def _one(loader: Any, name: str, block: Block, scope: ModuleScope, out: Nested) 
     out.sensitive = out.sensitive or inner.sensitive
     for path, refs in inner.refs.items():
         out.refs[f"{name}.{position}.{path}"] = refs
+    for path, doc in inner.partial.items():
+        out.partial[f"{name}.{position}.{path}"] = doc
     items.append(item)
     if marks:
         unknown = out.unknown.setdefault(name, [])
