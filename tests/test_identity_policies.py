@@ -28,7 +28,8 @@ def holder(name: str = "reader") -> Resource:
 
 def who(*statements: dict[str, Any], boundary: list[dict[str, Any]] | None = None,
         unseen: tuple[str, ...] = (), unknown: bool = False) -> Identity:
-    policies = [Attached(holder(), "policy", parse_policy({"Version": "2012-10-17", "Statement": list(statements)}))]
+    document = parse_policy({"Version": "2012-10-17", "Statement": list(statements)})
+    policies = [Attached(holder(), "policy", document)]
     if unknown:
         policies.append(Attached(holder("later"), "policy", None))
     bounded = None if boundary is None else Attached(
@@ -119,11 +120,13 @@ def test_permissions_boundary_must_allow_too(boundary: list[dict[str, Any]], exp
 
 
 def test_a_boundary_never_grants() -> None:
-    assert identity_allows(who(allow("s3:*", "*"), boundary=[allow("*", "*")]), read()).decision.value is False
+    bounded = who(allow("s3:*", "*"), boundary=[allow("*", "*")])
+    assert identity_allows(bounded, read()).decision.value is False
 
 
 def test_what_is_not_in_the_run_may_allow() -> None:
-    unseen = identity_allows(who(allow("s3:*", "*"), unseen=("arn:aws:iam::aws:policy/ReadOnlyAccess",)), read())
+    managed = ("arn:aws:iam::aws:policy/ReadOnlyAccess",)
+    unseen = identity_allows(who(allow("s3:*", "*"), unseen=managed), read())
     assert unseen.decision.value is None and "ReadOnlyAccess" in unseen.decision.why
     later = identity_allows(who(allow("s3:*", "*"), unknown=True), read())
     assert later.decision.value is None and "aws_iam_role_policy.later" in later.decision.why
@@ -146,7 +149,8 @@ def test_policy_variables_in_resource() -> None:
     ({}, None, False),  # no such tag: the key is absent, StringEquals is false
     (None, {"tags": True, "tags_all": True}, None),  # tags known after apply
 ])
-def test_resource_tags_of_the_secret(tags: dict[str, str] | None, unknown: Any, expected: bool | None) -> None:
+def test_resource_tags_of_the_secret(tags: dict[str, str] | None, unknown: Any,
+                                     expected: bool | None) -> None:
     secret = Resource("aws_secretsmanager_secret.shared", "managed", "aws_secretsmanager_secret", "shared",
                       values={} if tags is None else {"tags": tags, "tags_all": tags}, unknown=unknown)
     abac = allow(READ, "*", {"StringEquals": {"secretsmanager:ResourceTag/team": "payments"}})
