@@ -159,14 +159,28 @@ class _Finder:
                                            or identity.is_unknown("inline_policy", block, "policy")):
                 document = _document(identity, ("inline_policy", block))
                 attached.append(Attached(identity, "inline_policy", document))
-        for arn in identity.get("managed_policy_arns") or []:
-            self._attach(identity, "managed_policy_arns", arn, attached, unseen)
+        self._managed(identity, attached, unseen)
         for res in self.attaching.get(identity.address, ()):
             if res.type in INLINE.values():
                 attached.append(Attached(res, "policy", self.document(res)))
             elif res.type not in MEMBERSHIPS:
                 self._attach(res, "policy_arn", res.get("policy_arn"), attached, unseen)
         return attached, unseen
+
+    def _managed(self, identity: Resource, attached: list[Attached], unseen: list[str]) -> None:
+        """`managed_policy_arns`: policies of the run by reference or ARN, others not in the run."""
+        arns = identity.get("managed_policy_arns") or []
+        if "managed_policy_arns" not in identity.configured and not arns:
+            return  # unset (a plan shows it unknown all the same: optional and computed)
+        linked = self.graph.targets(identity, "managed_policy_arns", (POLICY,))
+        attached += [Attached(policy, "policy", self.document(policy)) for policy in linked]
+        for arn in arns:
+            if not any(policy.get("arn") == arn for policy in linked):
+                self._attach(identity, "managed_policy_arns", arn, attached, unseen)
+        if identity.is_unknown("managed_policy_arns"):
+            # The whole list is unknown (a directory read without its plan): besides the policies
+            # it refers to, it may name others (an AWS-managed one) that may allow anything.
+            unseen.append(f"the managed_policy_arns of {identity.address} (known after apply)")
 
     def _attach(self, res: Resource, attribute: str, arn: object, attached: list[Attached],
                 unseen: list[str]) -> None:
