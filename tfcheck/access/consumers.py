@@ -88,8 +88,9 @@ def _reader_gaps(sf: SecretFacts, identity: Identity, key: tuple[Known, frozense
     answers = {what: [identity_allows(identity, r) for r in requests] for what, requests in asked.items()}
     unrelated = {SECRET: _unrelated(target, "secretsmanager", "secret:"),
                  KMS: _unrelated(target, "kms", "key/")}
-    if not (_named(sf, identity, callers) or any(_meant(identity, asked[w], answers[w], unrelated[w])
-                                                    for w in asked)):
+    named = {sf.secret.address, *([sf.key.key.address] if sf.key.key is not None else [])}
+    if not (_named(sf, identity, callers) or _refers(identity, named)
+            or any(_meant(identity, asked[w], answers[w], unrelated[w]) for w in asked)):
         return  # nothing says this identity is to read the secret
     for missing, requests in asked.items():
         found = answers[missing]
@@ -130,6 +131,18 @@ def _named(sf: SecretFacts, identity: Identity, callers: list[Caller]) -> bool:
     other = f"arn:aws:iam::{identity.account}:role/{_UNRELATED}"
     return all(sf.asker.secret(sf.policy, replace(c, arn=other, kind="AssumedRole"), READ, sf.target).value
                is False for c in callers)
+
+
+def _refers(identity: Identity, addresses: set[str]) -> bool:
+    """A policy of the identity known only after apply is built from the secret's or key's ARN
+    (a plan read without its source keeps no more of a jsonencode): it is written for them."""
+    for attached in identity.policies:
+        if attached.policy is None:
+            links = [link for attr, found in attached.holder.links.items()
+                     if attr == "policy" or attr.startswith(f"{attached.attribute}.") for link in found]
+            if any(link.target in addresses for link in links):
+                return True
+    return False
 
 
 def _meant(identity: Identity, requests: list[Request], answers: list[Answer], unrelated: str) -> bool:

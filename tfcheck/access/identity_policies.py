@@ -52,7 +52,7 @@ def identity_allows(identity: Identity, req: Request) -> Answer:
     near: tuple[int, Attached, str, str | None] | None = None
     for attached in identity.policies:
         if attached.policy is None:
-            unknown = Decision(None, f"the policy of {_where(attached)} is known only after apply")
+            unknown = Decision(None, f"the policy of {_where(attached)} (known only after apply)")
             if allow.value is False:
                 allow, place = unknown, attached
             if deny.value is False:
@@ -94,7 +94,7 @@ def _bounded(identity: Identity, req: Request, allowed: Decision) -> Decision:
     if boundary is None:
         return allowed
     if boundary.policy is None:
-        return Decision(tri_all([allowed.value, None]), "its permissions boundary is known only after apply")
+        return Decision(tri_all([allowed.value, None]), "its permissions boundary (known only after apply)")
     s = split(boundary.policy, req)
     bounded = combine(s.allow, s.deny)
     if bounded.value is True:
