@@ -129,7 +129,9 @@ class IdentityWitness(Witness):
 
     def to_json(self) -> dict[str, Any]:
         out = super().to_json()
-        out["resource"] = None if self.sensitive else _shown(self.resource)
+        resource = self.resource
+        out["resource"] = None if self.sensitive else resource if isinstance(resource, str) else {
+            "unknown": resource.text, "shape": resource.shape}
         if self.kms is not None and self.kms.action == self.action:
             out["kms_action"] = None  # the secret call itself, as the identity policy sees it
         return out

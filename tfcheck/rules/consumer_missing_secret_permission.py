@@ -95,9 +95,9 @@ def gap_finding(rule: Rule, gap: Gap, owner_known: bool) -> Finding:
     elif place is None:
         fix = f"Attach a policy to {identity.resource.address} (an aws_iam_role_policy) with {statement}."
     elif place.attribute == "inline_policy":
-        fix = f"Add {statement} to the inline_policy of {place.holder.address}."
+        fix = f"Add to the inline_policy of {place.holder.address} {statement}."
     else:
-        fix = f"Add {statement} to the policy of {place.holder.address}."
+        fix = f"Add to the policy of {place.holder.address} {statement}."
     holder = place.holder if place is not None else identity.resource
     found = rule.finding(holder, message, fix, subject=f"{identity.arn} {gap.action} {named}",
                          related=[identity.resource, sf.holder, *chain(sf)],
