@@ -114,10 +114,11 @@ def owner_facts(doc: dict[str, Any], resources: list[Resource | Stub], config: C
             account = res.values.get("account_id")
             if isinstance(account, str) and account.isdigit():
                 owners.setdefault(account, res.address)
-        elif res.mode == "managed" and res.type.startswith("aws_") and creates_secrets(res):
+        elif res.mode == "managed" and res.type.startswith("aws_"):
             account = arn_account(res.values.get("arn"))
-            if account:
-                owners.setdefault(account, f"the ARN of {res.address}")
+            # Whose provider it is, only for an account not found yet (most resources repeat one).
+            if account and account not in owners and creates_secrets(res):
+                owners[account] = f"the ARN of {res.address}"
     providers = obj(obj(doc.get("configuration")).get("provider_config"))
     for key, provider in sorted(providers.items()):
         if secret_keys and key not in secret_keys:

@@ -151,6 +151,8 @@ class PlanRead:
     nulls: frozenset[str]
     resources: list[Resource | Stub]
     """Every instance, Stubs included, in the order read."""
+    actions: list[str]
+    """The action of each entry of resource_changes, in order (its shape checked)."""
 
 
 def plan_read(doc: dict[str, Any], name: str, keep: frozenset[str] | None = None) -> PlanRead:
@@ -159,7 +161,11 @@ def plan_read(doc: dict[str, Any], name: str, keep: frozenset[str] | None = None
         try:
             config = config_index(doc)
             refuse_unchecked_plan(doc, name, keep)
-            resources = (state_resources if is_state(doc) else plan_resources)(doc, name, keep)
+            actions: list[str] = []
+            if is_state(doc):
+                resources = state_resources(doc, name, keep)
+            else:
+                resources, actions = plan_resources(doc, name, keep)
             resolver = LinkResolver(config, resources)
             regions = provider_regions(doc)
             kept = [r for r in resources if isinstance(r, Resource)]
@@ -173,4 +179,4 @@ def plan_read(doc: dict[str, Any], name: str, keep: frozenset[str] | None = None
         graph = Graph.build(kept, source=name, owner_accounts=frozenset(owners),
                             owner_sources=tuple(sources), caller_identity=frozenset(callers),
                             unchecked=deferred(doc, name, keep), loaded_types=keep)
-        return PlanRead(graph, config, regions, nulls, resources)
+        return PlanRead(graph, config, regions, nulls, resources, actions)

@@ -74,31 +74,40 @@ def deferred(doc: dict[str, Any], name: str, keep: frozenset[str] | None) -> tup
     return tuple(out)
 
 
-def plan_resources(doc: dict[str, Any], name: str, keep: frozenset[str] | None) -> list[Resource | Stub]:
-    """Every resource instance (of the kept types, as Resources; of the others, as Stubs)."""
+def plan_resources(doc: dict[str, Any], name: str, keep: frozenset[str] | None
+                   ) -> tuple[list[Resource | Stub], list[str]]:
+    """Every resource instance (of the kept types, as Resources; of the others, as Stubs), and
+    the action of each resource change, in order."""
     out: dict[str, Resource | Stub] = {}
+    actions: list[str] = []
     for i, rc in enumerate(doc.get("resource_changes") or []):
-        res = from_change(rc, f"resource_changes[{i}]", name, keep)
+        where = f"resource_changes[{i}]"
+        actions.append(change_action(rc, where, name))
+        res = from_change(rc, actions[-1], where, name, keep)
         if res is not None:
             out[res.address] = res
-    for addr, res in state_data(doc, name, keep):
-        out.setdefault(addr, res)
-    return list(out.values())
+    for module, raw in state_data(doc, name):
+        if raw["address"] not in out:
+            out[raw["address"]] = data_resource(module, raw, keep)
+    return list(out.values()), actions
 
 
-def state_data(doc: dict[str, Any], name: str, keep: frozenset[str] | None
-               ) -> list[tuple[str, Resource | Stub]]:
-    """Data sources read while planning: they appear only in prior_state."""
+def state_data(doc: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:
+    """(module instance, resource) of the data sources read while planning: they appear only
+    in prior_state."""
     out = []
     prior = obj(obj(doc.get("prior_state")).get("values")).get("root_module")
     for module, state_res in walk_state(obj(prior), ""):
         if state_res.get("mode") != "data":
             continue
         check_state_resource(state_res, "prior_state", name)
-        out.append((state_res["address"], resource(state_res, obj(state_res.get("values")), None,
-                                                   sensitive_marks(state_res.get("sensitive_values")),
-                                                   "read", keep, module)))
+        out.append((module, state_res))
     return out
+
+
+def data_resource(module: str, raw: dict[str, Any], keep: frozenset[str] | None) -> Resource | Stub:
+    return resource(raw, obj(raw.get("values")), None, sensitive_marks(raw.get("sensitive_values")),
+                    "read", keep, module)
 
 
 def check_state_resource(res: dict[str, Any], section: str, name: str) -> None:
@@ -108,9 +117,9 @@ def check_state_resource(res: dict[str, Any], section: str, name: str) -> None:
             raise InputError(f"{section}: {shown}: {key} must be a string", name)
 
 
-def from_change(rc: Any, where: str, name: str, keep: frozenset[str] | None) -> Resource | Stub | None:
+def from_change(rc: dict[str, Any], action: str, where: str, name: str, keep: frozenset[str] | None
+                ) -> Resource | Stub | None:
     """The resource after the change (before it, for a deletion); None when it is forgotten."""
-    action = change_action(rc, where, name)
     if action == "forget":
         return None
     change = rc["change"]
