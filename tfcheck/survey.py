@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from tfcheck.access import READ_TYPES, build_facts
+from tfcheck.access.before import before_facts
 from tfcheck.access.diff import Change, diff
-from tfcheck.access.summary import Summary, summarize
+from tfcheck.access.summary import Summary, summarize, summarize_before
 from tfcheck.config import find_config, load_config
 from tfcheck.engine import _roots
 from tfcheck.errors import ConfigError
@@ -75,8 +76,8 @@ def _survey(options: AccessOptions, rule_ids: set[str]) -> list[Survey]:
         if prior is None:
             out.append(redact(Survey(path, after, None, None), secrets))
             continue
-        facts = replace(facts, before=build_facts(prior, extra | graph.owner_accounts, trusted))
-        assert facts.before is not None
-        before = summarize(facts.before)
+        facts = replace(facts, before=before_facts(prior, facts, extra | graph.owner_accounts, trusted))
+        before = summarize_before(facts)
+        assert before is not None
         out.append(redact(Survey(path, after, before, diff(before, after)), secrets))
     return out
