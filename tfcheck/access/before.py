@@ -1,13 +1,12 @@
-"""The access facts of the state before a plan, computed only where the plan changes something.
+"""The access facts of the state before a plan, computed only for the secrets it changes."""
 
-Who may read a secret, and whether its keys let them, follows from its chain alone: the secret,
-its resource policies, the key of the secret and of each replica with that key's policy,
-aliases, grants and data sources (KeyFacts), and the owner accounts. A secret whose chain is the
-same before the plan as after it has the same access, so the facts after the plan stand for it
-(summary.summarize_before takes them); the secrets whose chain the plan changes, or which it
-destroys, are evaluated again on the state before. The chains are compared by what resolving
-them gave on each side, so nothing that could change an answer is left out.
-"""
+# Who may read a secret, and whether its keys let them, follows from its chain alone: the secret,
+# its resource policies, the key of the secret and of each replica with that key's policy,
+# aliases, grants and data sources (KeyFacts), and the owner accounts. A secret whose chain is the
+# same before the plan as after it has the same access, so the facts after the plan stand for it
+# (summary.summarize_before takes them); the secrets whose chain the plan changes, or which it
+# destroys, are evaluated again on the state before. The chains are compared by what resolving
+# them gave on each side, so nothing that could change an answer is left out.
 
 from __future__ import annotations
 

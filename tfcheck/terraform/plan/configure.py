@@ -1,5 +1,4 @@
-"""What a plan's `configuration` says of each resource: what it sets, its region, its references,
-and the accounts that own the configuration."""
+"""What a plan's `configuration` says of each resource (set attributes, region, links) and its owners."""
 
 from __future__ import annotations
 
