@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tfcheck import governance
 from tfcheck.access import READ_TYPES, build_facts
+from tfcheck.access.before import before_facts
 from tfcheck.access.diff import Change, access_changes
 from tfcheck.access.identities import Identities, identities
 from tfcheck.baseline import read_baseline, write_baseline
@@ -128,8 +129,8 @@ def _check(options: Options) -> Result:
         # Each root has its own owner accounts: what one root proves says nothing of another.
         facts = build_facts(graph, extra, frozenset(config.trusted), everyone)
         if prior is not None:
-            facts = replace(facts, before=build_facts(prior, extra | graph.owner_accounts,
-                                                      frozenset(config.trusted)))
+            facts = replace(facts, before=before_facts(prior, facts, extra | graph.owner_accounts,
+                                                       frozenset(config.trusted)))
             changes = (changes or []) + list(access_changes(facts))
         for source in () if extra else graph.owner_sources:
             account = source.split(" ", 1)[0]

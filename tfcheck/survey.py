@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from tfcheck.access import READ_TYPES, build_facts
+from tfcheck.access.before import before_facts
 from tfcheck.access.diff import Change, diff
-from tfcheck.access.summary import Summary, summarize
+from tfcheck.access.summary import Summary, summarize, summarize_before
 from tfcheck.config import find_config, load_config
 from tfcheck.engine import _roots
 from tfcheck.errors import ConfigError
@@ -68,15 +69,16 @@ def _survey(options: AccessOptions, rule_ids: set[str]) -> list[Survey]:
             graph = replace(graph, owner_accounts=extra)
             prior = replace(prior, owner_accounts=extra) if prior is not None else None
         facts = build_facts(graph, extra, trusted)
+        if prior is not None:
+            facts = replace(facts, before=before_facts(prior, facts, extra | graph.owner_accounts, trusted))
+        # The facts with their state before: summarize_before reads the same summary after.
         after = summarize(facts)
         # Sensitive values are hidden where the access facts know them; any other path is redacted
         # here, as engine.py redacts the check's Result.
         secrets = sensitive_strings(graph) | (sensitive_strings(prior) if prior is not None else set())
-        if prior is None:
+        before = summarize_before(facts)
+        if before is None:
             out.append(redact(Survey(path, after, None, None), secrets))
             continue
-        facts = replace(facts, before=build_facts(prior, extra | graph.owner_accounts, trusted))
-        assert facts.before is not None
-        before = summarize(facts.before)
         out.append(redact(Survey(path, after, before, diff(before, after)), secrets))
     return out

@@ -6,7 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tfcheck.access.facts import Facts
-from tfcheck.access.summary import NO, UNKNOWN, YES, Grantee, KeyView, SecretAccess, Summary, summarize
+from tfcheck.access.summary import (
+    NO,
+    UNKNOWN,
+    YES,
+    Grantee,
+    KeyView,
+    SecretAccess,
+    Summary,
+    summarize,
+    summarize_before,
+)
 
 GAIN, LOSS, CHANGE = "+", "-", "~"
 
@@ -163,6 +173,7 @@ def opened_accounts(before: Summary | None, after: Summary) -> dict[str, list[st
 
 def access_changes(facts: Facts) -> tuple[Change, ...]:
     """The changes from the facts' state before (none without one) to the facts."""
-    if facts.before is None:
+    before = summarize_before(facts)
+    if before is None:
         return ()
-    return diff(summarize(facts.before), summarize(facts))
+    return diff(before, summarize(facts))

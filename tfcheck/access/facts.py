@@ -101,9 +101,14 @@ class Facts:
     trusted: frozenset[str] = frozenset()
     """Accounts tfcheck.hcl calls trusted: still foreign for KMS, named as trusted in reports."""
     before: Facts | None = None
-    """The same facts for the state before the plan; None when there is no before (a directory)."""
+    """The same facts for the state before the plan; None when there is no before (a directory).
+    They hold only what the plan changes (access.before): summary.summarize_before reads them."""
     identities: Identities | None = None
     """The roles and users of every root in the run (the consumer side of a share)."""
+    unchanged: frozenset[str] = frozenset()
+    """In facts of the state before a plan: the secrets (and policies of secrets outside the
+    configuration) whose whole chain the plan leaves as it is, whose facts are the plan's own
+    and are not repeated here."""
 
     @property
     def owner_known(self) -> bool:
@@ -116,26 +121,41 @@ class Facts:
 
 def build_facts(graph: Graph, extra_owners: frozenset[str] = frozenset(),
                 trusted: frozenset[str] = frozenset(), identities: Identities | None = None) -> Facts:
+    owners, mine = owner_sets(graph, extra_owners)
+    keys = KeyResolver(graph)
+    keyed = secret_keys(graph, keys)
+    asker = Asker()
+    secrets = sorted((secret_facts(holder, secret, keys, keyed, owners, mine, asker)
+                      for holder, secret in policy_pairs(graph)), key=facts_order)
+    return Facts(graph, owners, tuple(secrets), tuple(keyed.values()), key_policies(graph, keys),
+                 doomed_keys(graph, keys, keyed), mine, trusted, identities=identities)
+
+
+def owner_sets(graph: Graph, extra_owners: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The owner accounts, and the accounts that are the owner's (`mine`)."""
     owners = graph.owner_accounts | extra_owners
     # The stand-in account of data.aws_caller_identity is the owner's, but proves no number:
     # it makes principals built from it non-foreign without making "foreign" decidable.
     mine = frozenset(owners | ({graph.owner_placeholder} if graph.owner_placeholder else set()))
-    keys = KeyResolver(graph)
-    keyed = secret_keys(graph, keys)
-    asker = Asker()
-    secrets: list[SecretFacts] = []
+    return owners, mine
+
+
+def policy_pairs(graph: Graph) -> list[tuple[Resource, Resource | None]]:
+    """(resource policy holder, its secret) for every resource policy of the graph."""
+    pairs: list[tuple[Resource, Resource | None]] = []
     for holder in graph.of_type(SECRET_POLICY):
         targets: list[Resource | None] = [*_secrets_of(graph, holder)]
-        for secret in targets or [None]:
-            secrets.append(_facts(holder, secret, keys, keyed, owners, mine, asker))
+        pairs += [(holder, secret) for secret in targets or [None]]
     for secret in graph.of_type(SECRET):
         # The provider reads a secret's policy back into `policy` even when a separate
         # aws_secretsmanager_secret_policy manages it: only a configured one is inline.
         if "policy" in secret.configured:
-            secrets.append(_facts(secret, secret, keys, keyed, owners, mine, asker))
-    secrets.sort(key=lambda f: (f.holder.address, f.secret.address if f.secret else ""))
-    return Facts(graph, owners, tuple(secrets), tuple(keyed.values()), key_policies(graph, keys),
-                 doomed_keys(graph, keys, keyed), mine, trusted, identities=identities)
+            pairs.append((secret, secret))
+    return pairs
+
+
+def facts_order(f: SecretFacts) -> tuple[str, str]:
+    return f.holder.address, f.secret.address if f.secret else ""
 
 
 def _secrets_of(graph: Graph, holder: Resource) -> list[Resource]:
@@ -145,8 +165,9 @@ def _secrets_of(graph: Graph, holder: Resource) -> list[Resource]:
     return graph.by_value(value, (SECRET,)) if isinstance(value, str) else []
 
 
-def _facts(holder: Resource, secret: Resource | None, keys: KeyResolver, keyed: dict[str, SecretKeys],
-           owners: frozenset[str], mine: frozenset[str], asker: Asker) -> SecretFacts:
+def secret_facts(holder: Resource, secret: Resource | None, keys: KeyResolver,
+                 keyed: dict[str, SecretKeys], owners: frozenset[str], mine: frozenset[str],
+                 asker: Asker) -> SecretFacts:
     if secret is None:
         key = KeyFacts(KeyKind.UNKNOWN, reason="the secret is not managed in this configuration")
         replicas: tuple[tuple[str | None, KeyFacts], ...] = ()

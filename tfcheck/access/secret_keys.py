@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tfcheck.access.key_facts import KeyFacts
@@ -33,11 +34,13 @@ def secret_keys(graph: Graph, keys: KeyResolver) -> dict[str, SecretKeys]:
             for s in sorted(graph.of_type(SECRET), key=lambda r: r.address)}
 
 
-def key_policies(graph: Graph, keys: KeyResolver) -> tuple[tuple[Resource, Policy], ...]:
-    """Every key policy known at plan time, with the resource that holds it."""
+def key_policies(graph: Graph, keys: KeyResolver, only: Callable[[Resource], bool] | None = None
+                 ) -> tuple[tuple[Resource, Policy], ...]:
+    """Every key policy known at plan time (of the holders `only` accepts), with the resource
+    that holds it."""
     out = []
     for holder in sorted(graph.of_type(*KEY_POLICY_HOLDERS), key=lambda r: r.address):
-        if not holder.is_unknown("policy") and holder.get("policy"):
+        if (only is None or only(holder)) and not holder.is_unknown("policy") and holder.get("policy"):
             out.append((holder, keys.parse(holder, "policy")))
     return tuple(out)
 

@@ -4,7 +4,7 @@ computation, two uses), never evaluated a second way."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tfcheck.access import Access, Facts, SecretFacts
 from tfcheck.access.key_facts import KeyFacts, KeyKind
@@ -111,12 +111,32 @@ changes of the comment ask about the same facts (before and after) in one run.""
 
 
 def summarize(facts: Facts) -> Summary:
-    """Every secret and replica of the facts, with its grantees, in address order."""
+    """Every secret and replica of the facts, with its grantees, in address order (of the state
+    before a plan, whose facts hold only what the plan changes: summarize_before)."""
     for seen, summary in _LAST:
         if seen is facts:
             return summary
+    if facts.unchanged:
+        raise ValueError("the facts before a plan hold only what it changes: use summarize_before")
     summary = _summarize(facts)
     _LAST[:] = [*_LAST[-1:], (facts, summary)]
+    return summary
+
+
+def summarize_before(facts: Facts) -> Summary | None:
+    """The summary of the state before the plan of `facts` (None without one): the entries of
+    the secrets whose chain the plan leaves as it is are the summary's after it."""
+    before = facts.before
+    if before is None:
+        return None
+    for seen, summary in _LAST:
+        if seen is before:
+            return summary
+    summary = _summarize(before)
+    if before.unchanged:
+        same = [s for s in summarize(facts).secrets if s.address in before.unchanged]
+        summary = replace(summary, secrets=tuple(sorted((*summary.secrets, *same), key=_order)))
+    _LAST[:] = [*_LAST[-1:], (before, summary)]
     return summary
 
 
@@ -133,9 +153,13 @@ def _summarize(facts: Facts) -> Summary:
             out.append(_entry(sk.secret.address, region or "an unknown region", region, key, sfs, region))
     for address, sfs in by_secret.items():  # policies on secrets outside this configuration
         out.append(_entry(address, None, None, sfs[0].key, sfs, None))
-    out.sort(key=lambda s: (s.address, s.replica or ""))
+    out.sort(key=_order)
     locations = {r.address: r.location_of("policy") for r in facts.graph.resources.values()}
     return Summary(tuple(out), tuple(sorted(facts.owners)), locations)
+
+
+def _order(s: SecretAccess) -> tuple[str, str]:
+    return s.address, s.replica or ""
 
 
 def key_view(key: KeyFacts) -> KeyView:

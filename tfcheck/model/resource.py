@@ -81,6 +81,11 @@ class Resource:
         """True when Terraform marks the value at `path` (or a parent of it) unknown until apply."""
         return _mark_at(self.unknown, path) is True
 
+    @property
+    def has_unknown(self) -> bool:
+        """Some value of it is unknown until apply."""
+        return _any_true(self.unknown)
+
     def is_sensitive(self, *path: str | int) -> bool:
         """True when the value at `path` (or a parent or any part of it) is marked sensitive."""
         return _any_true(_mark_at(self.sensitive, path))

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from tfcheck.access import Facts
 from tfcheck.access.diff import opened_accounts
-from tfcheck.access.summary import UNKNOWN, YES, summarize
+from tfcheck.access.summary import UNKNOWN, YES, summarize, summarize_before
 from tfcheck.findings import Finding, Level, Severity
 from tfcheck.rules.base import Rule
 
@@ -63,10 +63,11 @@ class NewCrossAccountAccess(Rule):
     level = Level.ADVISORY
 
     def check(self, facts: Facts) -> Iterator[Finding]:
-        if facts.before is None:
+        before = summarize_before(facts)
+        if before is None:
             return
         after = summarize(facts)
-        for address, accounts in opened_accounts(summarize(facts.before), after).items():
+        for address, accounts in opened_accounts(before, after).items():
             entries = [s for s in after.secrets if s.address == address]
             grantees = [g for s in entries for g in s.grantees if (g.account or "?") in accounts]
             policies = [p for s in entries for p in s.policies]

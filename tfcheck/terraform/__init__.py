@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tfcheck.errors import InputError
 from tfcheck.model.graph import Graph
+from tfcheck.terraform.plan.prior import build_states
 from tfcheck.terraform.plan.read import build_graph, read_plan
 
 
@@ -62,8 +63,7 @@ def read_states(path: str, options: ReadOptions, before: bool = True) -> tuple[G
                               var_files=options.var_files, variables=options.variables,
                               cache=options.use_cache, keep=keep, workspace=options.workspace), None
     doc = read_plan(path, keep)
-    graph = build_graph(doc, path, keep)
-    prior = build_graph(doc, path, keep, before=True) if before else None
+    graph, prior = build_states(doc, path, keep) if before else (build_graph(doc, path, keep), None)
     if not options.use_source:
         return graph, prior
     from tfcheck.terraform.source import has_terraform_files, load_directory
