@@ -159,10 +159,14 @@ def facts_order(f: SecretFacts) -> tuple[str, str]:
 
 
 def _secrets_of(graph: Graph, holder: Resource) -> list[Resource]:
+    """The managed secrets a policy is on (a `data "aws_secretsmanager_secret"` is a secret of
+    another configuration: the policy's secret is then not managed here)."""
     if holder.is_unknown("secret_arn"):
-        return graph.targets(holder, "secret_arn", (SECRET,))
-    value = holder.get("secret_arn")
-    return graph.by_value(value, (SECRET,)) if isinstance(value, str) else []
+        found = graph.targets(holder, "secret_arn", (SECRET,))
+    else:
+        value = holder.get("secret_arn")
+        found = graph.by_value(value, (SECRET,)) if isinstance(value, str) else []
+    return [secret for secret in found if secret.mode == "managed"]
 
 
 def secret_facts(holder: Resource, secret: Resource | None, keys: KeyResolver,
