@@ -15,10 +15,14 @@ from tfcheck.terraform.plan.resources import Stub, obj
 def set_accounts(doc: dict[str, Any], resources: Sequence[Resource | Stub], config: ConfigIndex) -> None:
     """Each Resource's account: its ARN's, else the one its provider configuration manages."""
     accounts = provider_accounts(doc, resources, config)
+    keys: dict[tuple[str, str, str, str], str | None] = {}  # the instances of a block share its provider
     for res in resources:
         if isinstance(res, Resource):
-            key = provider_key(res, config)
-            res.account = arn_account(res.values.get("arn")) or (accounts.get(key) if key else None)
+            res.account = arn_account(res.values.get("arn"))
+            if res.account is None and accounts:
+                block = (res.module, res.mode, res.type, res.name)
+                key = keys[block] if block in keys else keys.setdefault(block, provider_key(res, config))
+                res.account = accounts.get(key) if key else None
 
 
 def provider_accounts(doc: dict[str, Any], resources: Sequence[Resource | Stub], config: ConfigIndex
