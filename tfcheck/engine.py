@@ -12,7 +12,7 @@ from tfcheck import governance
 from tfcheck.access import READ_TYPES, build_facts
 from tfcheck.access.before import before_facts
 from tfcheck.access.diff import Change, access_changes
-from tfcheck.access.identities import Identities, identities
+from tfcheck.access.identities import IDENTITY_TYPES, Identities, identities
 from tfcheck.baseline import read_baseline, write_baseline
 from tfcheck.config import RuleSettings, find_config, given_config, load_config
 from tfcheck.enforce import Enforcement, Outcome, Result, check_overrides, judge
@@ -108,12 +108,14 @@ def _check(options: Options) -> Result:
     secret_count = 0
     secrets: set[str] = set()
     changes: list[Change] | None = None
+    # Roles and users are read where they may be another account's (the consumer side), or for
+    # a custom rule that asks for them.
+    spanning = IDENTITY_TYPES.difference(*(c.spec.resource_types for c in custom))
     loaded = []
     for root in roots:
-        graph, prior = read_states(root.input, ReadOptions(options.account_ids, options.var_files,
-                                                           options.variables, options.source,
-                                                           options.use_source, options.use_cache, keep,
-                                                           options.workspace))
+        graph, prior = read_states(root.input, ReadOptions(
+            options.account_ids, options.var_files, options.variables, options.source, options.use_source,
+            options.use_cache, keep, options.workspace, spanning, len(roots) > 1))
         notes += [f"{root.name}: {note}" if root.name else note for note in graph.notes]
         secrets |= sensitive_strings(graph) | (sensitive_strings(prior) if prior is not None else set())
         if extra:  # owners said outright replace what the input suggests

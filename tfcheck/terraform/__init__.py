@@ -11,6 +11,7 @@ from tfcheck.errors import InputError
 from tfcheck.model.graph import Graph
 from tfcheck.terraform.plan.prior import build_states
 from tfcheck.terraform.plan.read import build_graph, read_plan
+from tfcheck.terraform.span import directory_spans, plan_spans
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,17 @@ class ReadOptions:
     """The resource types to read, from a plan or HCL (None: all of them)."""
     workspace: str | None = None
     """--workspace: `terraform.workspace` (else TF_WORKSPACE, else "default")."""
+    spanning: frozenset[str] = frozenset()
+    """Types of `keep` read only when the configuration may span accounts: a root that configures
+    the AWS provider more than once, or a run of several roots (`several_roots`). The roles and
+    users of one account are never another account's readers: not read, they cost nothing."""
+    several_roots: bool = False
+
+
+def _kept(options: ReadOptions, spans: bool) -> frozenset[str] | None:
+    if options.keep is None or spans or options.several_roots:
+        return options.keep
+    return options.keep - options.spanning
 
 
 def _no_terraform_files(directory: Path, display: str) -> InputError:
@@ -59,10 +71,12 @@ def read_states(path: str, options: ReadOptions, before: bool = True) -> tuple[G
 
         if not has_terraform_files(Path(path)):
             raise _no_terraform_files(Path(path), path)
+        keep = _kept(options, bool(options.spanning) and directory_spans(Path(path)))
         return load_directory(Path(path), display=path, account_ids=options.account_ids,
                               var_files=options.var_files, variables=options.variables,
                               cache=options.use_cache, keep=keep, workspace=options.workspace), None
     doc = read_plan(path, keep)
+    keep = _kept(options, plan_spans(doc))
     graph, prior = build_states(doc, path, keep) if before else (build_graph(doc, path, keep), None)
     if not options.use_source:
         return graph, prior
