@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from tfcheck.access import READ_TYPES, build_facts
 from tfcheck.access.before import before_facts
 from tfcheck.access.diff import Change, diff
+from tfcheck.access.identities import IDENTITY_TYPES
 from tfcheck.access.summary import Summary, summarize, summarize_before
 from tfcheck.config import find_config, load_config
 from tfcheck.engine import _roots
@@ -63,7 +64,8 @@ def _survey(options: AccessOptions, rule_ids: set[str]) -> list[Survey]:
     out: list[Survey] = []
     for path in options.inputs:
         read_options = ReadOptions(options.account_ids, options.var_files, options.variables,
-                                   options.source, options.use_source, options.use_cache, READ_TYPES)
+                                   options.source, options.use_source, options.use_cache,
+                                   READ_TYPES - IDENTITY_TYPES)  # who reads, not their own policies
         graph, prior = read_states(path, read_options)
         if extra:  # owners said outright replace what the input suggests (as in engine.py)
             graph = replace(graph, owner_accounts=extra)
